@@ -1,0 +1,313 @@
+import amqplib, {
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type Options,
+  type RecoveringChannelModel,
+  type SocketOptions,
+} from 'amqplib';
+import { ClosedError, ConnectionError } from '../errors.js';
+import type {
+  Delivery,
+  PublishRequest,
+  QueueSpec,
+  Transport,
+  TransportContext,
+  TransportFactory,
+  TransportHooks,
+  WireMessage,
+} from '../transport.js';
+import { type AmqpOptions, type NormalizedAmqpOptions, normalizeAmqpOptions, redact } from './amqp-options.js';
+import { Outbox } from './outbox.js';
+import { declareQueue, declareExchanges } from './topology.js';
+
+interface Subscription {
+  spec: QueueSpec;
+  prefetch: number;
+  onDelivery(delivery: Delivery): void;
+  /** Consumer on the current channel, if any. */
+  consumerTag: string | null;
+}
+
+interface LiveChannels {
+  model: ChannelModel;
+  publish: ConfirmChannel;
+  consume: Channel;
+}
+
+const RESUBSCRIBE_DELAY_MS = 1000;
+
+/**
+ * RabbitMQ through amqplib. amqplib's own recovery reconnects with backoff and jitter and runs
+ * `#setup` on every new connection; remit adds what it cannot know: the exchanges, the queues and
+ * consumers to restore, the outbox of unconfirmed publishes, and the mapping to bus deliveries.
+ */
+class AmqpTransport implements Transport {
+  readonly #options: NormalizedAmqpOptions;
+  readonly #context: TransportContext;
+  readonly #outbox: Outbox;
+  readonly #subscriptions = new Map<string, Subscription>();
+  #hooks: TransportHooks | null = null;
+  #connection: RecoveringChannelModel | null = null;
+  #live: LiveChannels | null = null;
+  #closing = false;
+
+  constructor(options: NormalizedAmqpOptions, context: TransportContext) {
+    this.#options = options;
+    this.#context = context;
+    this.#outbox = new Outbox(options.outbox);
+  }
+
+  async start(hooks: TransportHooks): Promise<void> {
+    if (this.#closing) throw new ClosedError('The AMQP transport');
+    this.#hooks = hooks;
+    hooks.onStatus('connecting');
+    const options = this.#options;
+    const url = new URL(options.url);
+    if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatSeconds));
+    const connection = await amqplib.connect(url.toString(), {
+      // node:tls options, which amqplib passes to tls.connect; its own type omits `| undefined`.
+      ...(options.tls as SocketOptions | undefined),
+      clientProperties: {
+        connection_name: options.connectionName ?? `remit ${this.#context.service} ${this.#context.instanceId}`,
+      },
+      recovery: {
+        waitForConnect: false,
+        initialDelay: options.reconnect.initialDelayMs,
+        maxDelay: options.reconnect.maxDelayMs,
+        setup: (model: ChannelModel) => this.#setup(model),
+      },
+    });
+    this.#connection = connection;
+    const attempts: { lastError: Error | null } = { lastError: null };
+    connection.on('connect', () => {
+      this.#outbox.attach(this.#publishChannel());
+      this.#hooks?.onStatus('connected');
+    });
+    connection.on('disconnect', (error: Error) => {
+      this.#live = null;
+      this.#outbox.detach();
+      for (const subscription of this.#subscriptions.values()) subscription.consumerTag = null;
+      if (!this.#closing) this.#hooks?.onStatus('disconnected', this.#safe(error, 'Lost the connection to RabbitMQ'));
+    });
+    connection.on('connect-failed', (error: Error) => {
+      attempts.lastError = this.#safe(error, 'Could not connect to RabbitMQ');
+      this.#hooks?.onError(attempts.lastError);
+    });
+    connection.on('error', (error: Error) => this.#hooks?.onError(this.#safe(error, 'RabbitMQ connection error')));
+    connection.on('blocked', () => this.#outbox.pause());
+    connection.on('unblocked', () => this.#outbox.resume());
+
+    const timeout = AbortSignal.timeout(options.connectTimeoutMs);
+    try {
+      await Promise.race([
+        connection.waitForConnect(),
+        new Promise((_, reject) => timeout.addEventListener('abort', () => reject(timeout.reason), { once: true })),
+      ]);
+    } catch (cause) {
+      await connection.close().catch(() => {});
+      this.#connection = null;
+      const { lastError } = attempts;
+      const detail = lastError ? `: ${lastError.message}` : '';
+      throw new ConnectionError(
+        `Could not connect to ${options.safeUrl} within ${options.connectTimeoutMs} ms${detail}. Is RabbitMQ running and the URL right?`,
+        { cause: lastError ?? this.#safe(cause, 'connect failed') },
+      );
+    }
+  }
+
+  /** Runs on every (re)connection, before amqplib announces it: channels, topology, consumers. */
+  async #setup(model: ChannelModel): Promise<void> {
+    const publish = await model.createConfirmChannel();
+    const consume = await model.createChannel();
+    const live: LiveChannels = { model, publish, consume };
+    for (const channel of [publish, consume]) {
+      channel.on('error', (error: Error) => this.#hooks?.onError(this.#safe(error, 'RabbitMQ channel error')));
+      // A channel closed under a live connection (a failed declare, an ack of an unknown tag) leaves
+      // consumers and confirms in an unknown state. Recycling the connection lets amqplib's recovery
+      // rebuild everything through #setup, the one code path that is known to restore all of it.
+      channel.on('close', () => {
+        if (this.#closing || this.#live !== live) return;
+        void model.close().catch(() => {});
+      });
+    }
+    await declareExchanges(publish, this.#options);
+    for (const subscription of this.#subscriptions.values()) await this.#startConsumer(consume, subscription);
+    this.#live = live;
+  }
+
+  #publishChannel() {
+    return {
+      write: (request: PublishRequest, onConfirm: (error: Error | null) => void): boolean => {
+        const live = this.#live;
+        if (!live) {
+          onConfirm(new ConnectionError('Not connected'));
+          return true;
+        }
+        const { message } = request;
+        const exchange = request.target === 'dead' ? this.#options.deadLetter : this.#options.exchange;
+        try {
+          return live.publish.publish(exchange, message.routingKey, message.body, toPublishOptions(message), (error: unknown) =>
+            onConfirm(error ? this.#safe(error, 'The broker rejected the message') : null),
+          );
+        } catch (error) {
+          // amqplib throws when the channel is already closing; the outbox keeps the message.
+          onConfirm(this.#safe(error, 'Publish failed'));
+          return true;
+        }
+      },
+      onDrain: (resume: () => void) => this.#live?.publish.once('drain', resume),
+    };
+  }
+
+  async publish(request: PublishRequest): Promise<void> {
+    return this.#outbox.enqueue(request);
+  }
+
+  async consume(spec: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>> {
+    if (this.#closing) throw new ClosedError('The AMQP transport');
+    const subscription: Subscription = { spec, prefetch, onDelivery, consumerTag: null };
+    this.#subscriptions.set(spec.name, subscription);
+    const live = this.#live;
+    if (live) await this.#startConsumer(live.consume, subscription);
+    return async () => {
+      this.#subscriptions.delete(spec.name);
+      const tag = subscription.consumerTag;
+      subscription.consumerTag = null;
+      if (tag && this.#live === live && live) await live.consume.cancel(tag).catch(() => {});
+    };
+  }
+
+  async #startConsumer(channel: Channel, subscription: Subscription): Promise<void> {
+    const { spec } = subscription;
+    await declareQueue(channel, spec, this.#options);
+    // Per-consumer prefetch: RabbitMQ 4.3 refuses global QoS.
+    await channel.prefetch(subscription.prefetch, false);
+    let closed = false;
+    channel.once('close', () => {
+      closed = true;
+    });
+    const { consumerTag } = await channel.consume(spec.name, (raw: ConsumeMessage | null) => {
+      if (raw === null) {
+        this.#onServerCancel(subscription);
+        return;
+      }
+      subscription.onDelivery({
+        message: fromConsumeMessage(raw),
+        queue: spec.name,
+        redelivered: raw.fields.redelivered,
+        // An ack on a channel that has closed is meaningless: the broker already requeued the message.
+        ack: () => {
+          if (!closed) channel.ack(raw);
+        },
+        requeue: () => {
+          if (!closed) channel.nack(raw, false, true);
+        },
+      });
+    });
+    subscription.consumerTag = consumerTag;
+  }
+
+  /** The broker cancelled a consumer (its queue was deleted, a node went down): declare and consume again. */
+  #onServerCancel(subscription: Subscription): void {
+    subscription.consumerTag = null;
+    this.#hooks?.onError(
+      new ConnectionError(`RabbitMQ cancelled the consumer of queue "${subscription.spec.name}"; consuming again.`),
+    );
+    const retry = () => {
+      const live = this.#live;
+      if (this.#closing || !live || this.#subscriptions.get(subscription.spec.name) !== subscription) return;
+      this.#startConsumer(live.consume, subscription).catch((error: unknown) => {
+        this.#hooks?.onError(this.#safe(error, `Could not consume "${subscription.spec.name}" again`));
+        setTimeout(retry, RESUBSCRIBE_DELAY_MS).unref();
+      });
+    };
+    setTimeout(retry, RESUBSCRIBE_DELAY_MS).unref();
+  }
+
+  pending(): number {
+    return this.#outbox.size;
+  }
+
+  flush(signal: AbortSignal): Promise<void> {
+    return this.#outbox.flush(signal);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#outbox.close();
+    this.#subscriptions.clear();
+    const connection = this.#connection;
+    this.#connection = null;
+    this.#live = null;
+    // Closing the connection closes its channels; unacknowledged deliveries go back to their queues.
+    await connection?.close().catch(() => {});
+  }
+
+  /** An Error whose message never holds the URL's password. */
+  #safe(error: unknown, fallback: string): Error {
+    const message = error instanceof Error ? error.message : fallback;
+    return new ConnectionError(redact(message, this.#options.secrets));
+  }
+}
+
+/** Copies the fields that are set; amqplib's types (and the wire) have no room for `undefined`. */
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
+
+function toPublishOptions(message: WireMessage): Options.Publish {
+  const { properties } = message;
+  return withoutUndefined({
+    messageId: properties.messageId,
+    type: properties.type,
+    timestamp: properties.timestamp,
+    appId: properties.appId,
+    contentType: properties.contentType,
+    deliveryMode: properties.deliveryMode,
+    correlationId: properties.correlationId,
+    replyTo: properties.replyTo,
+    headers: properties.headers,
+  });
+}
+
+function fromConsumeMessage(raw: ConsumeMessage): WireMessage {
+  const { properties } = raw;
+  // amqplib types properties loosely (`any`); these are the fields remit reads, narrowed here.
+  const optional = (value: unknown) => (value === undefined || value === null ? undefined : value);
+  return {
+    routingKey: raw.fields.routingKey,
+    body: raw.content,
+    properties: {
+      ...withoutUndefined({
+      messageId: optional(properties.messageId) as string | undefined,
+      type: optional(properties.type) as string | undefined,
+      timestamp: optional(properties.timestamp) as number | undefined,
+      appId: optional(properties.appId) as string | undefined,
+      contentType: optional(properties.contentType) as string | undefined,
+      deliveryMode: optional(properties.deliveryMode) as number | undefined,
+      correlationId: optional(properties.correlationId) as string | undefined,
+      replyTo: optional(properties.replyTo) as string | undefined,
+      }),
+      headers: (properties.headers ?? {}) as Record<string, unknown>,
+    },
+  };
+}
+
+/**
+ * The RabbitMQ transport. Options are checked now, synchronously.
+ *
+ * @example
+ * createBus({ service: 'billing', transport: amqp({ url: 'amqp://guest:guest@localhost:5672' }) });
+ */
+export function amqp(options: AmqpOptions): TransportFactory {
+  const normalized = normalizeAmqpOptions(options);
+  return {
+    kind: 'amqp',
+    create: (context) => new AmqpTransport(normalized, context),
+  };
+}

@@ -1,0 +1,172 @@
+import { BufferFullError, ClosedError, PublishTimeoutError } from '../errors.js';
+import type { PublishRequest } from '../transport.js';
+
+/** What the outbox needs from a live confirm channel. */
+export interface PublishChannel {
+  /** Writes the message; `onConfirm` gets null on ack, an error on nack or channel loss. Returns false when the socket buffer is full. */
+  write(request: PublishRequest, onConfirm: (error: Error | null) => void): boolean;
+  /** Calls `resume` once the channel can take more writes. */
+  onDrain(resume: () => void): void;
+}
+
+interface Entry {
+  /** Publish order; a message put back after a lost connection goes before newer ones. */
+  readonly seq: number;
+  readonly request: PublishRequest;
+  readonly bytes: number;
+  /** Identifies the current write, so a confirm from a dead channel is ignored. */
+  write: number;
+  settled: boolean;
+  timer: NodeJS.Timeout;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * FIFO of publishes: waiting to be written (disconnected, blocked, or behind backpressure) and
+ * written but not yet confirmed. Every publish settles exactly once: confirmed, rejected on timeout,
+ * rejected when the outbox is full, or rejected when the transport closes. A nack or a lost channel
+ * puts the message back, in its original order, for the next channel.
+ */
+export class Outbox {
+  readonly #waiting: Entry[] = [];
+  readonly #unconfirmed = new Set<Entry>();
+  readonly #idle = new Set<() => void>();
+  readonly #limits: { maxMessages: number; maxBytes: number };
+  #bytes = 0;
+  #seq = 0;
+  #writes = 0;
+  #channel: PublishChannel | null = null;
+  #paused = false;
+  #awaitingDrain = false;
+  #closed = false;
+
+  constructor(limits: { maxMessages: number; maxBytes: number }) {
+    this.#limits = limits;
+  }
+
+  /** Publishes waiting or unconfirmed. */
+  get size(): number {
+    return this.#waiting.length + this.#unconfirmed.size;
+  }
+
+  enqueue(request: PublishRequest): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError('The AMQP transport'));
+    const bytes = request.message.body.length;
+    if (this.size >= this.#limits.maxMessages || this.#bytes + bytes > this.#limits.maxBytes) {
+      return Promise.reject(new BufferFullError(this.#limits.maxMessages));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const entry: Entry = {
+        seq: this.#seq++,
+        request,
+        bytes,
+        write: -1,
+        settled: false,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const name = request.message.properties.type ?? request.message.routingKey;
+          this.#settle(entry, new PublishTimeoutError(name, request.timeoutMs));
+        }, request.timeoutMs),
+      };
+      this.#bytes += bytes;
+      this.#waiting.push(entry);
+      this.#pump();
+    });
+  }
+
+  /** A new channel is ready: send what waits, oldest first. */
+  attach(channel: PublishChannel): void {
+    this.#channel = channel;
+    this.#awaitingDrain = false;
+    this.#pump();
+  }
+
+  /** The channel is gone: whatever it did not confirm waits again, in publish order. */
+  detach(): void {
+    this.#channel = null;
+    if (this.#unconfirmed.size === 0) return;
+    this.#waiting.unshift(...[...this.#unconfirmed].sort((a, b) => a.seq - b.seq));
+    this.#unconfirmed.clear();
+  }
+
+  /** The broker blocked the connection (memory or disk alarm): hold writes until unblocked. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#pump();
+  }
+
+  /** Resolves when nothing waits or is unconfirmed, or when the signal aborts. */
+  flush(signal: AbortSignal): Promise<void> {
+    if (this.size === 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#idle.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#idle.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Rejects everything still pending with ClosedError; later publishes are refused. */
+  close(): void {
+    this.#closed = true;
+    const error = new ClosedError('The AMQP transport');
+    for (const entry of [...this.#waiting, ...this.#unconfirmed]) this.#settle(entry, error);
+  }
+
+  #pump(): void {
+    const channel = this.#channel;
+    if (!channel) return;
+    while (this.#waiting.length > 0 && !this.#paused && !this.#awaitingDrain) {
+      const entry = this.#waiting.shift();
+      if (!entry) break;
+      const write = ++this.#writes;
+      entry.write = write;
+      this.#unconfirmed.add(entry);
+      const writable = channel.write(entry.request, (error) => this.#onConfirm(entry, write, error));
+      if (!writable) {
+        this.#awaitingDrain = true;
+        channel.onDrain(() => {
+          if (this.#channel !== channel) return;
+          this.#awaitingDrain = false;
+          this.#pump();
+        });
+      }
+    }
+  }
+
+  #onConfirm(entry: Entry, write: number, error: Error | null): void {
+    if (entry.settled || entry.write !== write) return;
+    if (!error) {
+      this.#settle(entry);
+      return;
+    }
+    // A nack means the broker could not take it now; a closed channel means we cannot know.
+    // Either way the message is sent again rather than reported as delivered or lost.
+    if (!this.#unconfirmed.delete(entry)) return;
+    const index = this.#waiting.findIndex((waiting) => waiting.seq > entry.seq);
+    this.#waiting.splice(index === -1 ? this.#waiting.length : index, 0, entry);
+    if (this.#channel) setImmediate(() => this.#pump());
+  }
+
+  #settle(entry: Entry, error?: Error): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    clearTimeout(entry.timer);
+    this.#bytes -= entry.bytes;
+    this.#unconfirmed.delete(entry);
+    const index = this.#waiting.indexOf(entry);
+    if (index !== -1) this.#waiting.splice(index, 1);
+    if (error) entry.reject(error);
+    else entry.resolve();
+    if (this.size === 0) for (const done of [...this.#idle]) done();
+  }
+}

@@ -1,0 +1,32 @@
+import type { Channel } from 'amqplib';
+import type { QueueSpec } from '../transport.js';
+import type { NormalizedAmqpOptions } from './amqp-options.js';
+
+/** The event exchange, and the dead-letter exchange with its queue (docs/wire-format.md). */
+export async function declareExchanges(channel: Channel, options: NormalizedAmqpOptions): Promise<void> {
+  await channel.assertExchange(options.exchange, 'fanout', { durable: true });
+  await channel.assertExchange(options.deadLetter, 'fanout', { durable: true });
+  await channel.assertQueue(options.deadLetter, { durable: true });
+  await channel.bindQueue(options.deadLetter, options.deadLetter, '');
+}
+
+/** Declares a bus queue and binds it to the event exchange. */
+export async function declareQueue(channel: Channel, spec: QueueSpec, options: NormalizedAmqpOptions): Promise<void> {
+  if (spec.kind === 'group') {
+    await channel.assertQueue(spec.name, {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'quorum',
+        // Without these, RabbitMQ 4 drops a message after 20 redeliveries and 3.x loops forever.
+        'x-dead-letter-exchange': options.deadLetter,
+        'x-delivery-limit': spec.deliveryLimit,
+      },
+    });
+  } else if (spec.expiresMs === null) {
+    await channel.assertQueue(spec.name, { exclusive: true, autoDelete: true, durable: false });
+  } else {
+    // Durable, not exclusive: RabbitMQ 4.3 refuses transient non-exclusive queues.
+    await channel.assertQueue(spec.name, { durable: true, arguments: { 'x-expires': spec.expiresMs } });
+  }
+  await channel.bindQueue(spec.name, options.exchange, '');
+}

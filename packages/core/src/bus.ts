@@ -1,0 +1,423 @@
+import { randomUUID } from 'node:crypto';
+import type { Codec, RegisterableClass } from './codec.js';
+import { jsonCodec } from './codec.js';
+import { Dispatcher, type QueueRole } from './dispatcher.js';
+import { type CodecLookup, toWireMessage } from './envelope.js';
+import { ClosedError, ConfigError, PayloadTooLargeError, RemitError } from './errors.js';
+import { HandlerRegistry, type HandlerEntry } from './handler-registry.js';
+import { type BusOptions, type NormalizedBusOptions, normalizeBusOptions } from './options.js';
+import { toError } from './retry.js';
+import { StatusTracker } from './status-tracker.js';
+import type { QueueSpec, Transport, TransportStatus } from './transport.js';
+import type {
+  AnyEventHandler,
+  BusHealth,
+  BusStats,
+  CloseOptions,
+  EventHandler,
+  EventMap,
+  EventName,
+  FailureReport,
+  HeaderValue,
+  PublishOptions,
+  StatusChange,
+  SubscribeOptions,
+  Unsubscribe,
+} from './types.js';
+import { integer, isRecord, rejectUnknownKeys } from './validate.js';
+
+/** A distributed event bus; see `createBus`. */
+export interface Bus<E extends object = EventMap> extends AsyncDisposable {
+  readonly service: string;
+  readonly instanceId: string;
+  /** Runs `handler` for every `name` event; broadcast by default, `{ group }` for one instance per group. */
+  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe;
+  /** Like `on`, for the next event only. */
+  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe;
+  /** Removes `handler` from `name`, or every handler of `name` without one. */
+  off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void;
+  /** Runs `handler` for every broadcast event. */
+  onAny(handler: AnyEventHandler<E>): Unsubscribe;
+  offAny(handler?: AnyEventHandler<E>): void;
+  /** Sends an event to every instance; resolves once the broker confirmed it. */
+  publish<K extends EventName<E>>(name: K, payload: E[K], options?: PublishOptions): Promise<void>;
+  /** Connects, declares topology and starts consuming. Idempotent. */
+  start(): Promise<void>;
+  /** Stops consuming, lets running handlers finish, flushes publishes, then disconnects. Idempotent. */
+  close(options?: CloseOptions): Promise<void>;
+  health(): BusHealth;
+  stats(): BusStats;
+  onStatus(listener: (change: StatusChange) => void): Unsubscribe;
+  /** Lets the default codec send and rebuild instances of `cls` (superjson), on this bus only. */
+  registerClass(cls: RegisterableClass, name?: string): void;
+}
+
+const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+const MAX_EVENT_NAME_BYTES = 255;
+
+type Lifecycle = 'idle' | 'starting' | 'started' | 'closing' | 'closed';
+
+function handlerLabel(fn: { name: string }, fallback: string): string {
+  return fn.name && fn.name !== 'anonymous' ? fn.name : fallback;
+}
+
+function groupName(service: string, group: SubscribeOptions['group']): string | null {
+  if (group === undefined || group === false) return null;
+  if (group === true) return service;
+  if (typeof group !== 'string' || !/^[A-Za-z0-9_.:-]{1,200}$/.test(group)) {
+    throw new ConfigError('group', 'expected true or a name of letters, digits, ".", "_", ":" or "-".');
+  }
+  return group;
+}
+
+function checkEventName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > MAX_EVENT_NAME_BYTES) {
+    throw new ConfigError('name', `an event name is a non-empty string of at most ${MAX_EVENT_NAME_BYTES} bytes.`);
+  }
+}
+
+function checkHeaders(headers: unknown): Record<string, HeaderValue> | undefined {
+  if (headers === undefined) return undefined;
+  if (!isRecord(headers)) throw new ConfigError('headers', 'expected an object of string, number or boolean values.');
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.startsWith('remit-')) throw new ConfigError(`headers.${key}`, 'header names starting with "remit-" are reserved.');
+    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+      throw new ConfigError(`headers.${key}`, 'expected a string, number, boolean or null.');
+    }
+  }
+  return headers as Record<string, HeaderValue>;
+}
+
+class RemitBus<E extends object> implements Bus<E> {
+  readonly service: string;
+  readonly instanceId: string;
+  readonly #options: NormalizedBusOptions;
+  readonly #transport: Transport;
+  readonly #registry = new HandlerRegistry();
+  readonly #status = new StatusTracker();
+  readonly #dispatcher: Dispatcher;
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #groupConsumers = new Map<string, Promise<(() => Promise<void>) | null>>();
+  readonly #stats: BusStats = {
+    published: 0,
+    confirmed: 0,
+    received: 0,
+    handled: 0,
+    failed: 0,
+    retried: 0,
+    deadLettered: 0,
+    duplicates: 0,
+    reconnects: 0,
+  };
+  #lifecycle: Lifecycle = 'idle';
+  #startPromise: Promise<void> | null = null;
+  #closePromise: Promise<void> | null = null;
+  #broadcastCancel: (() => Promise<void>) | null = null;
+  #everConnected = false;
+
+  constructor(options: NormalizedBusOptions) {
+    this.#options = options;
+    this.service = options.service;
+    this.instanceId = options.instanceId;
+    this.#transport = options.transport.create({ service: options.service, instanceId: options.instanceId });
+    this.#dispatcher = new Dispatcher({
+      instanceId: options.instanceId,
+      registry: this.#registry,
+      codecs: this.#codecLookup,
+      maxPayloadBytes: options.maxPayloadBytes,
+      retry: options.retry,
+      dedupWindow: options.dedupWindow,
+      stats: this.#stats,
+      report: (failure) => this.#report(failure),
+      deadLetter: (message) =>
+        this.#transport.publish({ message, target: 'dead', timeoutMs: this.#options.publishTimeoutMs }),
+    });
+  }
+
+  // ── handlers ────────────────────────────────────────────────────────────────────────────────
+
+  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe {
+    return this.#subscribe(name, handler, options, false);
+  }
+
+  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe {
+    return this.#subscribe(name, handler, options, true);
+  }
+
+  off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void {
+    this.#registry.remove(name, handler as HandlerEntry['fn'] | undefined);
+    this.#releaseIdleGroups();
+  }
+
+  onAny(handler: AnyEventHandler<E>): Unsubscribe {
+    if (typeof handler !== 'function') throw new ConfigError('handler', 'expected a function.');
+    const entry: HandlerEntry = {
+      fn: handler as HandlerEntry['fn'],
+      label: handlerLabel(handler, 'onAny'),
+      once: false,
+      run: (payload, meta) => handler(meta.name as EventName<E>, payload as E[EventName<E>], meta),
+    };
+    return this.#registry.addAny(entry);
+  }
+
+  offAny(handler?: AnyEventHandler<E>): void {
+    this.#registry.removeAny(handler as HandlerEntry['fn'] | undefined);
+  }
+
+  #subscribe(name: string, handler: EventHandler<never>, options: SubscribeOptions | undefined, once: boolean): Unsubscribe {
+    checkEventName(name);
+    if (typeof handler !== 'function') throw new ConfigError('handler', 'expected a function.');
+    if (options !== undefined) rejectUnknownKeys('', requireOptions(options), ['group']);
+    const group = groupName(this.service, options?.group);
+    const entry: HandlerEntry = {
+      fn: handler as HandlerEntry['fn'],
+      label: handlerLabel(handler, `${name} handler`),
+      once,
+      run: (payload, meta) => handler(payload as never, meta),
+    };
+    if (group === null) return this.#registry.addBroadcast(name, entry);
+    const remove = this.#registry.addGroup(group, name, entry);
+    if (this.#lifecycle === 'started') this.#consumeGroup(group);
+    return () => {
+      remove();
+      this.#releaseIdleGroups();
+    };
+  }
+
+  // ── publishing ──────────────────────────────────────────────────────────────────────────────
+
+  async publish<K extends EventName<E>>(name: K, payload: E[K], options: PublishOptions = {}): Promise<void> {
+    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') throw new ClosedError();
+    checkEventName(name);
+    rejectUnknownKeys('', requireOptions(options), ['local', 'headers', 'persistent']);
+    const headers = checkHeaders(options.headers);
+    const codec = this.#options.codec;
+    let body: Buffer;
+    try {
+      body = codec.encode(payload);
+    } catch (cause) {
+      throw new RemitError(`The "${codec.name}" codec could not encode the payload of "${name}": ${toError(cause).message}`, {
+        cause,
+      });
+    }
+    if (body.length > this.#options.maxPayloadBytes) {
+      throw new PayloadTooLargeError(name, body.length, this.#options.maxPayloadBytes);
+    }
+    const message = toWireMessage(
+      { service: this.service, instanceId: this.instanceId },
+      { name, body, codec: codec.name, headers, persistent: options.persistent ?? true },
+    );
+    this.#stats.published++;
+    if (options.local !== false) this.#runLocal(name, codec, message);
+    await this.#transport.publish({ message, target: 'events', timeoutMs: this.#options.publishTimeoutMs });
+    this.#stats.confirmed++;
+  }
+
+  /** This instance's broadcast handlers hear its own event at once, decoded like everyone else's copy. */
+  #runLocal(name: string, codec: Codec, message: ReturnType<typeof toWireMessage>): void {
+    const handlers = this.#registry.takeBroadcast(name);
+    if (handlers.length === 0) return;
+    const { properties } = message;
+    const meta = {
+      id: properties.messageId ?? '',
+      name,
+      service: this.service,
+      instance: this.instanceId,
+      publishedAt: new Date(),
+      redelivered: false,
+      headers: Object.fromEntries(
+        Object.entries(properties.headers).filter(([key]) => !key.startsWith('remit-')),
+      ) as Record<string, HeaderValue>,
+    };
+    const event = { name, payload: codec.decode(message.body), meta };
+    this.#track(this.#dispatcher.run(handlers, event, message, `${this.service}:${this.instanceId}:local`));
+  }
+
+  // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
+
+  start(): Promise<void> {
+    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') return Promise.reject(new ClosedError());
+    this.#startPromise ??= this.#start();
+    return this.#startPromise;
+  }
+
+  async #start(): Promise<void> {
+    this.#lifecycle = 'starting';
+    this.#status.set('connecting');
+    try {
+      await this.#transport.start({
+        onStatus: (status, cause) => this.#onTransportStatus(status, cause),
+        onError: (error) => {
+          this.#status.recordError(error);
+          this.#report({ kind: 'transport', error });
+        },
+      });
+      this.#broadcastCancel = await this.#transport.consume(this.#broadcastQueue(), this.#options.prefetch, (delivery) =>
+        this.#track(this.#dispatcher.dispatch(delivery, { kind: 'broadcast' })),
+      );
+      // Consuming starts only now, after every handler registered before start() is known.
+      await Promise.all(this.#registry.groups().map((group) => this.#consumeGroup(group)));
+    } catch (caught) {
+      const error = toError(caught);
+      this.#lifecycle = 'closed';
+      await this.#transport.close().catch(() => {});
+      this.#status.set('closed', error);
+      throw error;
+    }
+    // close() may have begun while we were connecting; it owns the lifecycle from then on.
+    if (this.#lifecycle === 'starting') this.#lifecycle = 'started';
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closePromise ??= this.#close(
+      integer('timeoutMs', options.timeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, { min: 0 }),
+    );
+    return this.#closePromise;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
+    const starting = this.#startPromise;
+    this.#lifecycle = 'closing';
+    this.#status.set('closing');
+    await starting?.catch(() => {});
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const cancels = [this.#broadcastCancel, ...(await Promise.all(this.#groupConsumers.values()))];
+    this.#groupConsumers.clear();
+    await Promise.allSettled(cancels.map((cancel) => cancel?.()));
+    await untilAborted(Promise.allSettled([...this.#inflight]), deadline);
+    await this.#transport.flush(deadline).catch(() => {});
+    await this.#transport.close().catch((error: unknown) => this.#report({ kind: 'transport', error: toError(error) }));
+    this.#lifecycle = 'closed';
+    this.#status.set('closed');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ── insight ─────────────────────────────────────────────────────────────────────────────────
+
+  health(): BusHealth {
+    return this.#status.health(this.#transport.pending());
+  }
+
+  stats(): BusStats {
+    return { ...this.#stats };
+  }
+
+  onStatus(listener: (change: StatusChange) => void): Unsubscribe {
+    return this.#status.listen(listener);
+  }
+
+  registerClass(cls: RegisterableClass, name?: string): void {
+    if (typeof cls !== 'function') throw new ConfigError('class', 'expected a class.');
+    const identifier = name ?? cls.name;
+    if (!identifier) throw new ConfigError('name', 'an anonymous class needs a name: registerClass(cls, "Name").');
+    this.#options.superjson.registerClass(cls, identifier);
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────────
+
+  readonly #codecLookup: CodecLookup = (name) => {
+    if (name === 'superjson') return this.#options.superjson;
+    if (name === 'json') return jsonCodec;
+    return name === this.#options.codec.name ? this.#options.codec : undefined;
+  };
+
+  #broadcastQueue(): QueueSpec {
+    return {
+      kind: 'broadcast',
+      name: `remit.instance.${this.service}.${this.instanceId}`,
+      expiresMs: this.#options.stableInstance ? this.#options.instanceQueueExpiresMs : null,
+    };
+  }
+
+  #consumeGroup(group: string): Promise<unknown> {
+    let consumer = this.#groupConsumers.get(group);
+    if (!consumer) {
+      const role: QueueRole = { kind: 'group', group };
+      consumer = this.#transport
+        .consume(
+          { kind: 'group', name: `remit.group.${group}`, deliveryLimit: this.#options.groupDeliveryLimit },
+          this.#options.prefetch,
+          (delivery) => this.#track(this.#dispatcher.dispatch(delivery, role)),
+        )
+        .catch((caught: unknown) => {
+          this.#groupConsumers.delete(group);
+          this.#report({ kind: 'transport', error: toError(caught) });
+          return null;
+        });
+      this.#groupConsumers.set(group, consumer);
+    }
+    return consumer;
+  }
+
+  /** Stops consuming a group queue once this instance has no handler left for it. */
+  #releaseIdleGroups(): void {
+    if (this.#lifecycle !== 'started') return;
+    for (const [group, consumer] of this.#groupConsumers) {
+      if (this.#registry.hasGroupHandlers(group)) continue;
+      this.#groupConsumers.delete(group);
+      void consumer.then((cancel) => cancel?.()).catch((caught: unknown) => this.#report({ kind: 'transport', error: toError(caught) }));
+    }
+  }
+
+  #onTransportStatus(status: TransportStatus, cause?: Error): void {
+    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') {
+      if (cause) this.#status.recordError(cause);
+      return;
+    }
+    if (status === 'connected') {
+      if (this.#everConnected) this.#stats.reconnects++;
+      this.#everConnected = true;
+    }
+    this.#status.set(status, cause);
+  }
+
+  #track(work: Promise<unknown>): void {
+    const tracked = work.catch((caught: unknown) => this.#report({ kind: 'transport', error: toError(caught) }));
+    this.#inflight.add(tracked);
+    void tracked.finally(() => this.#inflight.delete(tracked));
+  }
+
+  #report(failure: FailureReport): void {
+    const onError = this.#options.onError;
+    if (!onError) return;
+    try {
+      onError(failure);
+    } catch {
+      // onError is the last stop for failures; a bug in it must not take the consumer down.
+    }
+  }
+}
+
+function requireOptions(options: unknown): Record<string, unknown> {
+  if (!isRecord(options)) throw new ConfigError('options', 'expected an object.');
+  return options;
+}
+
+function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void work.finally(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(undefined);
+    });
+  });
+}
+
+/**
+ * Creates a bus. Options are checked here, synchronously: a bad one throws ConfigError naming it.
+ *
+ * @example
+ * type Events = { 'user.created': { id: string; at: Date } };
+ * const bus = createBus<Events>({ service: 'billing', transport: amqp({ url: process.env.AMQP_URL }) });
+ * bus.on('user.created', async (user, meta) => console.log(user.id, 'from', meta.service));
+ * await bus.start();
+ * await bus.publish('user.created', { id: '1', at: new Date() });
+ */
+export function createBus<E extends object = EventMap>(options: BusOptions): Bus<E> {
+  return new RemitBus<E>(normalizeBusOptions(options, randomUUID));
+}

@@ -1,0 +1,94 @@
+import { SuperJSON } from 'superjson';
+import { DecodeError } from './errors.js';
+
+/**
+ * Turns payloads into message bodies and back. Its `name` travels in the `remit-codec` header,
+ * so a receiver picks the matching decoder.
+ */
+export interface Codec {
+  readonly name: string;
+  encode(value: unknown): Buffer;
+  decode(body: Buffer): unknown;
+}
+
+/** The `codec` option: a built-in codec's name or a custom codec. */
+export type CodecOption = 'superjson' | 'json' | Codec;
+
+/** A class superjson can rebuild on the receiving side. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any constructor signature must fit
+export type RegisterableClass = new (...args: any[]) => unknown;
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (cause) {
+    throw new DecodeError('invalid-json', 'The message body is not valid UTF-8 JSON.', { cause });
+  }
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Plain JSON: any JSON value is a payload. `undefined` travels as `null`. */
+export const jsonCodec: Codec = {
+  name: 'json',
+  encode(value) {
+    return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
+  },
+  decode(body) {
+    return parseJson(body);
+  },
+};
+
+/**
+ * superjson with its own class registry, so `registerClass` on one bus never leaks into another.
+ * The body is exactly the `{ json, meta }` object that `serialize` returns (docs/wire-format.md).
+ */
+export class SuperjsonCodec implements Codec {
+  readonly name = 'superjson';
+  readonly #superjson = new SuperJSON();
+
+  registerClass(cls: RegisterableClass, identifier: string): void {
+    this.#superjson.registerClass(cls, { identifier });
+  }
+
+  encode(value: unknown): Buffer {
+    // superjson's types only admit its own value union; every payload is accepted at run time.
+    const serialized = this.#superjson.serialize(value as Parameters<SuperJSON['serialize']>[0]);
+    return Buffer.from(JSON.stringify(serialized), 'utf8');
+  }
+
+  decode(body: Buffer): unknown {
+    const parsed = parseJson(body);
+    // `{}` has neither a value nor a meta describing one (superjson writes `json: null` for undefined).
+    if (!isPlainRecord(parsed) || !('json' in parsed)) {
+      throw new DecodeError('wrong-shape', 'A superjson body must be an object with a "json" key.');
+    }
+    const { json, meta } = parsed;
+    if (meta !== undefined && !isPlainRecord(meta)) {
+      throw new DecodeError('wrong-shape', 'The "meta" of a superjson body must be an object.');
+    }
+    try {
+      // In place: the object came from JSON.parse and is ours. Copying would drop own
+      // `__proto__` keys, which must stay data.
+      return this.#superjson.deserialize(
+        { json: json as never, ...(meta === undefined ? {} : { meta: meta as never }) },
+        { inPlace: true },
+      );
+    } catch (cause) {
+      throw new DecodeError('invalid-superjson', 'The superjson meta does not match its body.', { cause });
+    }
+  }
+}
+
+/** Checks a custom codec object and returns it; throws a plain message for ConfigError to wrap. */
+export function isCodec(value: unknown): value is Codec {
+  return (
+    isPlainRecord(value) &&
+    typeof value.name === 'string' &&
+    value.name.length > 0 &&
+    typeof value.encode === 'function' &&
+    typeof value.decode === 'function'
+  );
+}

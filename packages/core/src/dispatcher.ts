@@ -1,0 +1,140 @@
+import { DedupWindow } from './dedup-window.js';
+import { type CodecLookup, type DecodedEvent, fromWireMessage, toDeadLetter, type DeadLetterDetails } from './envelope.js';
+import { DecodeError } from './errors.js';
+import type { HandlerEntry, HandlerRegistry } from './handler-registry.js';
+import type { BackoffOptions } from './retry.js';
+import { toError, withRetry } from './retry.js';
+import type { Delivery, WireMessage } from './transport.js';
+import type { BusStats, FailureReport } from './types.js';
+
+/** Which handlers a queue feeds: this instance's broadcast handlers, or one group's. */
+export type QueueRole = { kind: 'broadcast' } | { kind: 'group'; group: string };
+
+export interface DispatcherDeps {
+  instanceId: string;
+  registry: HandlerRegistry;
+  codecs: CodecLookup;
+  maxPayloadBytes: number;
+  retry: BackoffOptions;
+  dedupWindow: number;
+  stats: BusStats;
+  report(failure: FailureReport): void;
+  /** Publishes a dead letter and resolves once the broker confirmed it. */
+  deadLetter(message: WireMessage): Promise<void>;
+}
+
+/**
+ * Turns deliveries into handler calls: decode, drop own copies and duplicates, run every handler
+ * with retries, dead-letter what still fails, and only then acknowledge. A message is acked once it
+ * is handled or safely in the dead-letter queue; if even dead-lettering fails it is requeued, so
+ * nothing is dropped silently.
+ */
+export class Dispatcher {
+  readonly #deps: DispatcherDeps;
+  readonly #windows = new Map<string, DedupWindow>();
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
+  }
+
+  async dispatch(delivery: Delivery, role: QueueRole): Promise<void> {
+    const deps = this.#deps;
+    deps.stats.received++;
+    let event: DecodedEvent;
+    try {
+      event = fromWireMessage(delivery.message, {
+        codecs: deps.codecs,
+        maxPayloadBytes: deps.maxPayloadBytes,
+        redelivered: delivery.redelivered,
+      });
+    } catch (caught) {
+      const error = caught instanceof DecodeError ? caught : new DecodeError('decode-failed', toError(caught).message);
+      const id = delivery.message.properties.messageId;
+      deps.report({ kind: 'decode', error, event: delivery.message.routingKey, ...(id ? { id } : {}) });
+      await this.#settle(delivery, { reason: error.reason, error: error.message, queue: delivery.queue });
+      return;
+    }
+    // The publisher ran its own broadcast handlers directly (`local`), or chose not to.
+    if (role.kind === 'broadcast' && event.meta.instance === deps.instanceId) {
+      delivery.ack();
+      return;
+    }
+    const window = this.#window(delivery.queue);
+    if (window.has(event.meta.id)) {
+      deps.stats.duplicates++;
+      delivery.ack();
+      return;
+    }
+    const handlers =
+      role.kind === 'broadcast' ? deps.registry.takeBroadcast(event.name) : deps.registry.takeGroup(role.group, event.name);
+    const settled = await this.run(handlers, event, delivery.message, delivery.queue);
+    if (settled) {
+      window.remember(event.meta.id);
+      delivery.ack();
+    } else {
+      delivery.requeue();
+    }
+  }
+
+  /**
+   * Runs handlers for one event; returns true once it is handled or dead-lettered, false when it
+   * failed and could not be dead-lettered (the caller then keeps the message).
+   */
+  async run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string): Promise<boolean> {
+    const deps = this.#deps;
+    if (handlers.length === 0) return true;
+    const results = await Promise.all(
+      handlers.map(async (handler) => ({
+        handler,
+        result: await withRetry(() => handler.run(event.payload, event.meta), deps.retry, () => deps.stats.retried++),
+      })),
+    );
+    const failures = results.flatMap(({ handler, result }) => (result.ok ? [] : [{ handler, ...result }]));
+    if (failures.length === 0) {
+      deps.stats.handled++;
+      return true;
+    }
+    for (const failure of failures) {
+      deps.stats.failed++;
+      deps.report({
+        kind: 'handler',
+        error: failure.error,
+        event: event.name,
+        id: event.meta.id,
+        handler: failure.handler.label,
+        attempts: failure.attempts,
+      });
+    }
+    return this.#deadLetter(message, {
+      reason: 'handler-failed',
+      error: failures.map((failure) => `${failure.handler.label}: ${failure.error.message}`).join('; '),
+      handler: failures.map((failure) => failure.handler.label).join(','),
+      attempts: Math.max(...failures.map((failure) => failure.attempts)),
+      event: event.name,
+      queue,
+    });
+  }
+
+  async #settle(delivery: Delivery, details: Omit<DeadLetterDetails, 'deadBy'>): Promise<void> {
+    if (await this.#deadLetter(delivery.message, details)) delivery.ack();
+    else delivery.requeue();
+  }
+
+  async #deadLetter(message: WireMessage, details: Omit<DeadLetterDetails, 'deadBy'>): Promise<boolean> {
+    const deps = this.#deps;
+    try {
+      await deps.deadLetter(toDeadLetter(message, { ...details, deadBy: deps.instanceId }));
+      deps.stats.deadLettered++;
+      return true;
+    } catch (caught) {
+      deps.report({ kind: 'dead-letter', error: toError(caught), event: details.event ?? message.routingKey });
+      return false;
+    }
+  }
+
+  #window(queue: string): DedupWindow {
+    let window = this.#windows.get(queue);
+    if (!window) this.#windows.set(queue, (window = new DedupWindow(this.#deps.dedupWindow)));
+    return window;
+  }
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { Codec } from './codec.js';
+import { DecodeError } from './errors.js';
+import type { WireMessage } from './transport.js';
+import type { EventMeta, HeaderValue } from './types.js';
+
+/** Version of docs/wire-format.md this code writes and reads. */
+export const WIRE_VERSION = 1;
+
+/** Header names of the wire format. */
+export const Header = {
+  version: 'remit-version',
+  instance: 'remit-instance',
+  codec: 'remit-codec',
+  publishedAtMs: 'remit-published-at',
+  deadReason: 'remit-dead-reason',
+  deadError: 'remit-dead-error',
+  deadHandler: 'remit-dead-handler',
+  deadAttempts: 'remit-dead-attempts',
+  deadQueue: 'remit-dead-queue',
+  deadEvent: 'remit-dead-event',
+  deadAt: 'remit-dead-at',
+  deadBy: 'remit-dead-by',
+} as const;
+
+const RESERVED_PREFIX = 'remit-';
+const MAX_HEADER_TEXT = 1024;
+
+export interface EnvelopeSource {
+  service: string;
+  instanceId: string;
+}
+
+export interface OutgoingEvent {
+  name: string;
+  body: Buffer;
+  codec: string;
+  headers: Record<string, HeaderValue> | undefined;
+  persistent: boolean;
+}
+
+/** Builds the AMQP message for an event, exactly as docs/wire-format.md describes. */
+export function toWireMessage(source: EnvelopeSource, event: OutgoingEvent): WireMessage {
+  const now = Date.now();
+  return {
+    routingKey: event.name,
+    body: event.body,
+    properties: {
+      messageId: randomUUID(),
+      type: event.name,
+      timestamp: Math.floor(now / 1000),
+      appId: source.service,
+      contentType: 'application/json',
+      deliveryMode: event.persistent ? 2 : 1,
+      headers: {
+        ...event.headers,
+        [Header.version]: WIRE_VERSION,
+        [Header.instance]: source.instanceId,
+        [Header.codec]: event.codec,
+        [Header.publishedAtMs]: now,
+      },
+    },
+  };
+}
+
+export interface DecodedEvent {
+  name: string;
+  payload: unknown;
+  meta: EventMeta;
+}
+
+/** Finds the decoder named by a message's `remit-codec` header. */
+export type CodecLookup = (name: string) => Codec | undefined;
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return undefined;
+}
+
+function isHeaderValue(value: unknown): value is HeaderValue {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+function applicationHeaders(headers: Record<string, unknown>): Record<string, HeaderValue> {
+  const result: Record<string, HeaderValue> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.startsWith(RESERVED_PREFIX)) continue;
+    if (isHeaderValue(value)) result[key] = value;
+    else if (Buffer.isBuffer(value)) result[key] = value.toString('utf8');
+  }
+  return result;
+}
+
+function publishedAt(message: WireMessage): Date {
+  const ms = message.properties.headers[Header.publishedAtMs];
+  if (typeof ms === 'number' && Number.isFinite(ms)) return new Date(ms);
+  const seconds = message.properties.timestamp;
+  if (typeof seconds === 'number' && Number.isFinite(seconds)) return new Date(seconds * 1000);
+  return new Date();
+}
+
+/**
+ * Reads an event from a received message. Throws DecodeError (with a short `reason`) for anything
+ * that is not a valid remit event; such a message is dead-lettered at once.
+ */
+export function fromWireMessage(
+  message: WireMessage,
+  options: { codecs: CodecLookup; maxPayloadBytes: number; redelivered: boolean },
+): DecodedEvent {
+  const { properties, body } = message;
+  if (body.length > options.maxPayloadBytes) {
+    throw new DecodeError(
+      'oversized',
+      `The message body is ${body.length} bytes, over the ${options.maxPayloadBytes}-byte limit (maxPayloadBytes).`,
+    );
+  }
+  const name = properties.type || message.routingKey;
+  if (!name) throw new DecodeError('missing-name', 'The message has neither a "type" property nor a routing key.');
+  const id = properties.messageId;
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new DecodeError('missing-id', 'The message has no "messageId" property.');
+  }
+  const headers = properties.headers;
+  const version = headers[Header.version];
+  if (version !== undefined && version !== WIRE_VERSION && text(version) !== String(WIRE_VERSION)) {
+    throw new DecodeError('unsupported-version', `Wire format version ${String(version)} is not supported (expected ${WIRE_VERSION}).`);
+  }
+  // A message without the header is plain JSON: the simplest thing another language can send.
+  const codecName = text(headers[Header.codec]) ?? 'json';
+  const codec = options.codecs(codecName);
+  if (!codec) {
+    throw new DecodeError('unknown-codec', `No codec named "${codecName}" is known to this bus.`);
+  }
+  let payload: unknown;
+  try {
+    payload = codec.decode(body);
+  } catch (cause) {
+    if (cause instanceof DecodeError) throw cause;
+    throw new DecodeError('decode-failed', `The "${codecName}" codec could not decode the body.`, { cause });
+  }
+  return {
+    name,
+    payload,
+    meta: {
+      id,
+      name,
+      service: properties.appId ?? 'unknown',
+      instance: text(headers[Header.instance]) ?? 'unknown',
+      publishedAt: publishedAt(message),
+      redelivered: options.redelivered,
+      headers: applicationHeaders(headers),
+    },
+  };
+}
+
+export interface DeadLetterDetails {
+  reason: string;
+  error: string;
+  queue: string;
+  deadBy: string;
+  event?: string;
+  handler?: string;
+  attempts?: number;
+}
+
+/** The original message, unchanged but for headers saying why it was dead-lettered. */
+export function toDeadLetter(message: WireMessage, details: DeadLetterDetails): WireMessage {
+  const headers: Record<string, unknown> = {
+    ...message.properties.headers,
+    [Header.deadReason]: details.reason,
+    [Header.deadError]: details.error.slice(0, MAX_HEADER_TEXT),
+    [Header.deadQueue]: details.queue,
+    [Header.deadAt]: Date.now(),
+    [Header.deadBy]: details.deadBy,
+  };
+  if (details.event !== undefined) headers[Header.deadEvent] = details.event;
+  if (details.handler !== undefined) headers[Header.deadHandler] = details.handler;
+  if (details.attempts !== undefined) headers[Header.deadAttempts] = details.attempts;
+  return {
+    routingKey: message.routingKey,
+    body: message.body,
+    // Dead letters are kept for an operator, so they are always written to disk.
+    properties: { ...message.properties, deliveryMode: 2, headers },
+  };
+}

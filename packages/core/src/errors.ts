@@ -1,0 +1,161 @@
+/** Machine-readable error codes; one per error class. */
+export type RemitErrorCode =
+  | 'ERR_REMIT'
+  | 'ERR_CONFIG'
+  | 'ERR_CONNECTION'
+  | 'ERR_PUBLISH_TIMEOUT'
+  | 'ERR_BUFFER_FULL'
+  | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_DECODE'
+  | 'ERR_CLOSED'
+  | 'ERR_REQUEST_TIMEOUT'
+  | 'ERR_NO_RESPONDER'
+  | 'ERR_REMOTE'
+  | 'ERR_VALIDATION';
+
+interface RemitErrorOptions {
+  cause?: unknown;
+}
+
+/** Base of every error remit throws or rejects with. Branch on `code` or on the subclass. */
+export class RemitError extends Error {
+  readonly code: RemitErrorCode;
+
+  constructor(message: string, options: RemitErrorOptions & { code?: RemitErrorCode } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code ?? 'ERR_REMIT';
+    // Subclasses set their own name, so `err.name` survives minification-free builds and logs.
+    this.name = 'RemitError';
+  }
+}
+
+/** An option passed to `createBus`, a transport or a codec is invalid; nothing was started. */
+export class ConfigError extends RemitError {
+  /** Dotted path of the offending option, e.g. `transport.url`. */
+  readonly field: string;
+
+  constructor(field: string, problem: string, options: RemitErrorOptions = {}) {
+    super(`Invalid option "${field}": ${problem}`, { ...options, code: 'ERR_CONFIG' });
+    this.name = 'ConfigError';
+    this.field = field;
+  }
+}
+
+/** The broker could not be reached or the connection was lost; remit is retrying unless closed. */
+export class ConnectionError extends RemitError {
+  constructor(message: string, options: RemitErrorOptions = {}) {
+    super(message, { ...options, code: 'ERR_CONNECTION' });
+    this.name = 'ConnectionError';
+  }
+}
+
+/** The broker did not confirm a publish within `publishTimeoutMs`; the event may or may not have been delivered. */
+export class PublishTimeoutError extends RemitError {
+  readonly eventName: string;
+  readonly timeoutMs: number;
+
+  constructor(eventName: string, timeoutMs: number, options: RemitErrorOptions = {}) {
+    super(
+      `Event "${eventName}" was not confirmed by the broker within ${timeoutMs} ms. ` +
+        'Check that RabbitMQ is reachable, or raise publishTimeoutMs.',
+      { ...options, code: 'ERR_PUBLISH_TIMEOUT' },
+    );
+    this.name = 'PublishTimeoutError';
+    this.eventName = eventName;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The outbox of unsent events is full (the broker is down or slow); this event was not queued. */
+export class BufferFullError extends RemitError {
+  readonly limit: number;
+
+  constructor(limit: number, options: RemitErrorOptions = {}) {
+    super(
+      `The outbox already holds ${limit} unsent events, so this one was rejected. ` +
+        'The broker is unreachable or slower than the publish rate; retry later or raise outbox.maxMessages.',
+      { ...options, code: 'ERR_BUFFER_FULL' },
+    );
+    this.name = 'BufferFullError';
+    this.limit = limit;
+  }
+}
+
+/** The encoded event is larger than `maxPayloadBytes`; it was not sent. */
+export class PayloadTooLargeError extends RemitError {
+  readonly size: number;
+  readonly limit: number;
+
+  constructor(eventName: string, size: number, limit: number) {
+    super(
+      `Event "${eventName}" encodes to ${size} bytes, over the ${limit}-byte limit (maxPayloadBytes). ` +
+        'Send a reference to the data instead, or raise maxPayloadBytes on every bus.',
+      { code: 'ERR_PAYLOAD_TOO_LARGE' },
+    );
+    this.name = 'PayloadTooLargeError';
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** A received message could not be decoded into an event; it was dead-lettered with this reason. */
+export class DecodeError extends RemitError {
+  /** Short machine-readable reason, also written to the `remit-dead-reason` header. */
+  readonly reason: string;
+
+  constructor(reason: string, message: string, options: RemitErrorOptions = {}) {
+    super(message, { ...options, code: 'ERR_DECODE' });
+    this.name = 'DecodeError';
+    this.reason = reason;
+  }
+}
+
+/** The bus is closing or closed; start a new bus to publish again. */
+export class ClosedError extends RemitError {
+  constructor(what = 'The bus') {
+    super(`${what} is closed. Create and start a new bus to continue.`, { code: 'ERR_CLOSED' });
+    this.name = 'ClosedError';
+  }
+}
+
+/** No reply arrived within the request's `timeoutMs`. */
+export class RequestTimeoutError extends RemitError {
+  constructor(name: string, timeoutMs: number) {
+    super(`Request "${name}" got no reply within ${timeoutMs} ms. Is a responder running?`, {
+      code: 'ERR_REQUEST_TIMEOUT',
+    });
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+/** Nobody serves the requested name. */
+export class NoResponderError extends RemitError {
+  constructor(name: string) {
+    super(`No instance serves request "${name}". Start a service that calls bus.handle("${name}", …).`, {
+      code: 'ERR_NO_RESPONDER',
+    });
+    this.name = 'NoResponderError';
+  }
+}
+
+/** The remote handler threw; its message is carried here. */
+export class RemoteError extends RemitError {
+  readonly remoteName: string;
+
+  constructor(remoteName: string, remoteMessage: string) {
+    super(`Remote handler failed: ${remoteName}: ${remoteMessage}`, { code: 'ERR_REMOTE' });
+    this.name = 'RemoteError';
+    this.remoteName = remoteName;
+  }
+}
+
+/** A payload failed its schema; nothing was sent. */
+export class ValidationError extends RemitError {
+  readonly issues: readonly unknown[];
+
+  constructor(eventName: string, issues: readonly unknown[]) {
+    super(`Payload of "${eventName}" failed validation (${issues.length} issue(s)).`, { code: 'ERR_VALIDATION' });
+    this.name = 'ValidationError';
+    this.issues = issues;
+  }
+}

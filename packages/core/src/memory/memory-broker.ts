@@ -1,0 +1,162 @@
+import type { PublishTarget, QueueSpec, WireMessage } from '../transport.js';
+
+interface QueuedMessage {
+  message: WireMessage;
+  redelivered: boolean;
+  /** How many times this message was handed to a consumer, like a quorum queue's x-delivery-count. */
+  deliveries: number;
+}
+
+export interface MemoryConsumer {
+  readonly prefetch: number;
+  unacked: number;
+  deliver(entry: QueuedMessage, settle: (outcome: 'ack' | 'requeue') => void): void;
+}
+
+interface MemoryQueue {
+  spec: QueueSpec | { kind: 'dead'; name: string };
+  messages: QueuedMessage[];
+  consumers: MemoryConsumer[];
+  nextConsumer: number;
+  expiryTimer: NodeJS.Timeout | null;
+}
+
+const DEAD_QUEUE = 'remit.dead';
+
+function copy(message: WireMessage): WireMessage {
+  return {
+    routingKey: message.routingKey,
+    body: Buffer.from(message.body),
+    properties: { ...message.properties, headers: { ...message.properties.headers } },
+  };
+}
+
+/**
+ * An in-process broker with remit's semantics: one fanout exchange, broadcast queues that vanish
+ * with their consumer (or expire), durable group queues whose consumers compete, prefetch,
+ * redelivery of unacknowledged messages, a delivery limit on group queues, and a dead-letter queue.
+ * Buses given the same broker see each other. Messages are copied, so a codec round trip is real.
+ */
+export class MemoryBroker {
+  readonly #queues = new Map<string, MemoryQueue>();
+
+  constructor() {
+    this.#queues.set(DEAD_QUEUE, this.#newQueue({ kind: 'dead', name: DEAD_QUEUE }));
+  }
+
+  /** Messages waiting in `remit.dead`, oldest first. */
+  deadLetters(): WireMessage[] {
+    return (this.#queues.get(DEAD_QUEUE)?.messages ?? []).map((entry) => copy(entry.message));
+  }
+
+  /** Names of the queues that exist now. */
+  queueNames(): string[] {
+    return [...this.#queues.keys()];
+  }
+
+  publish(target: PublishTarget, message: WireMessage): void {
+    const queues = target === 'dead' ? [this.#dead()] : [...this.#queues.values()].filter((queue) => queue.spec.kind !== 'dead');
+    for (const queue of queues) {
+      queue.messages.push({ message: copy(message), redelivered: false, deliveries: 0 });
+      this.#schedule(queue);
+    }
+  }
+
+  declare(spec: QueueSpec): void {
+    const queue = this.#queues.get(spec.name);
+    if (queue) {
+      if (queue.expiryTimer) clearTimeout(queue.expiryTimer);
+      queue.expiryTimer = null;
+      return;
+    }
+    this.#queues.set(spec.name, this.#newQueue(spec));
+  }
+
+  /** Adds a consumer; returns a function that removes it and requeues what it had not settled. */
+  consume(name: string, consumer: MemoryConsumer): () => void {
+    const queue = this.#queues.get(name);
+    if (!queue) throw new Error(`Memory broker: no queue "${name}"; declare it first.`);
+    queue.consumers.push(consumer);
+    this.#schedule(queue);
+    return () => {
+      queue.consumers = queue.consumers.filter((existing) => existing !== consumer);
+      if (queue.consumers.length === 0) this.#onIdle(queue);
+    };
+  }
+
+  #newQueue(spec: MemoryQueue['spec']): MemoryQueue {
+    return { spec, messages: [], consumers: [], nextConsumer: 0, expiryTimer: null };
+  }
+
+  #dead(): MemoryQueue {
+    let dead = this.#queues.get(DEAD_QUEUE);
+    if (!dead) this.#queues.set(DEAD_QUEUE, (dead = this.#newQueue({ kind: 'dead', name: DEAD_QUEUE })));
+    return dead;
+  }
+
+  #onIdle(queue: MemoryQueue): void {
+    const { spec } = queue;
+    if (spec.kind !== 'broadcast') return;
+    if (spec.expiresMs === null) {
+      this.#queues.delete(spec.name);
+      return;
+    }
+    queue.expiryTimer = setTimeout(() => this.#queues.delete(spec.name), spec.expiresMs);
+    queue.expiryTimer.unref();
+  }
+
+  #schedule(queue: MemoryQueue): void {
+    // Deliver on a later turn, as a network broker would, never inside publish().
+    setImmediate(() => this.#pump(queue));
+  }
+
+  #pump(queue: MemoryQueue): void {
+    while (queue.messages.length > 0) {
+      const consumer = this.#nextFreeConsumer(queue);
+      if (!consumer) return;
+      const entry = queue.messages.shift();
+      if (!entry) return;
+      entry.deliveries++;
+      consumer.unacked++;
+      let settled = false;
+      consumer.deliver(entry, (outcome) => {
+        if (settled) return;
+        settled = true;
+        consumer.unacked--;
+        if (outcome === 'requeue') this.#requeue(queue, entry);
+        this.#schedule(queue);
+      });
+    }
+  }
+
+  #requeue(queue: MemoryQueue, entry: QueuedMessage): void {
+    const { spec } = queue;
+    if (spec.kind === 'group' && entry.deliveries >= spec.deliveryLimit) {
+      const message = copy(entry.message);
+      message.properties.headers['remit-dead-reason'] = 'delivery-limit';
+      message.properties.headers['remit-dead-queue'] = spec.name;
+      this.publish('dead', message);
+      return;
+    }
+    entry.redelivered = true;
+    queue.messages.unshift(entry);
+  }
+
+  #nextFreeConsumer(queue: MemoryQueue): MemoryConsumer | undefined {
+    const count = queue.consumers.length;
+    for (let step = 0; step < count; step++) {
+      const index = (queue.nextConsumer + step) % count;
+      const consumer = queue.consumers[index];
+      if (consumer && consumer.unacked < consumer.prefetch) {
+        queue.nextConsumer = (index + 1) % count;
+        return consumer;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** A new, empty in-process broker; give the same one to every bus that should see the others. */
+export function memoryBroker(): MemoryBroker {
+  return new MemoryBroker();
+}

@@ -1,0 +1,98 @@
+import { ClosedError } from '../errors.js';
+import type { Delivery, PublishRequest, QueueSpec, Transport, TransportFactory, TransportHooks } from '../transport.js';
+import { MemoryBroker, type MemoryConsumer } from './memory-broker.js';
+
+// One broker per process for `memory()` without an argument: buses in one process meet there,
+// as they would on one RabbitMQ.
+let processBroker: MemoryBroker | undefined;
+
+class MemoryTransport implements Transport {
+  readonly #broker: MemoryBroker;
+  readonly #cancels = new Set<() => void>();
+  /** Deliveries handed out and not settled; requeued on close, as a closing channel would. */
+  readonly #unsettled = new Set<() => void>();
+  #closed = false;
+
+  constructor(broker: MemoryBroker) {
+    this.#broker = broker;
+  }
+
+  async start(hooks: TransportHooks): Promise<void> {
+    if (this.#closed) throw new ClosedError('The memory transport');
+    hooks.onStatus('connected');
+  }
+
+  async publish(request: PublishRequest): Promise<void> {
+    if (this.#closed) throw new ClosedError('The memory transport');
+    this.#broker.publish(request.target, request.message);
+  }
+
+  async consume(queue: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>> {
+    if (this.#closed) throw new ClosedError('The memory transport');
+    this.#broker.declare(queue);
+    let active = true;
+    const consumer: MemoryConsumer = {
+      prefetch,
+      unacked: 0,
+      deliver: (entry, settle) => {
+        if (!active) {
+          settle('requeue');
+          return;
+        }
+        const requeue = () => settle('requeue');
+        this.#unsettled.add(requeue);
+        const finish = (outcome: 'ack' | 'requeue') => {
+          this.#unsettled.delete(requeue);
+          settle(outcome);
+        };
+        onDelivery({
+          message: entry.message,
+          queue: queue.name,
+          redelivered: entry.redelivered,
+          ack: () => finish('ack'),
+          requeue: () => finish('requeue'),
+        });
+      },
+    };
+    const remove = this.#broker.consume(queue.name, consumer);
+    const cancel = () => {
+      active = false;
+      remove();
+    };
+    this.#cancels.add(cancel);
+    return async () => {
+      this.#cancels.delete(cancel);
+      cancel();
+    };
+  }
+
+  pending(): number {
+    return 0;
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const cancel of this.#cancels) cancel();
+    this.#cancels.clear();
+    for (const requeue of [...this.#unsettled]) requeue();
+  }
+}
+
+/**
+ * The in-process transport: same semantics as RabbitMQ (broadcast, groups, codec round trip, dead
+ * letters) inside one process. For tests, demos and single-process apps.
+ *
+ * @example
+ * const broker = memoryBroker();
+ * const a = createBus({ service: 'a', transport: memory(broker) });
+ * const b = createBus({ service: 'b', transport: memory(broker) });
+ */
+export function memory(broker?: MemoryBroker): TransportFactory {
+  return {
+    kind: 'memory',
+    create: () => new MemoryTransport(broker ?? (processBroker ??= new MemoryBroker())),
+  };
+}

@@ -1,0 +1,102 @@
+/** AMQP 0-9-1 basic properties remit reads and writes (docs/wire-format.md). */
+export interface WireProperties {
+  messageId?: string;
+  type?: string;
+  /** Seconds since the epoch, as AMQP defines it. */
+  timestamp?: number;
+  appId?: string;
+  contentType?: string;
+  /** 2 = persistent. */
+  deliveryMode?: number;
+  correlationId?: string;
+  replyTo?: string;
+  /** Header values as the broker gave them; remit writes strings, numbers and booleans. */
+  headers: Record<string, unknown>;
+}
+
+/** One message as it travels: what a transport sends and delivers. */
+export interface WireMessage {
+  routingKey: string;
+  body: Buffer;
+  properties: WireProperties;
+}
+
+/** Where a message is published: the event exchange, or the dead-letter exchange. */
+export type PublishTarget = 'events' | 'dead';
+
+/** A queue the bus consumes from; the transport declares it, binds it and restores it on reconnect. */
+export type QueueSpec =
+  | {
+      kind: 'broadcast';
+      name: string;
+      /**
+       * Without a stable instance id the queue is exclusive and auto-deleted with its consumer.
+       * With one, it is durable and expires `expiresMs` after its consumer left, so a restart catches up.
+       */
+      expiresMs: number | null;
+    }
+  | {
+      kind: 'group';
+      name: string;
+      /** Broker-side redelivery limit before the message is dead-lettered (a consumer that keeps crashing). */
+      deliveryLimit: number;
+    };
+
+/** A message handed to the bus; exactly one of `ack` or `requeue` must be called. */
+export interface Delivery {
+  readonly message: WireMessage;
+  /** The queue it came from. */
+  readonly queue: string;
+  readonly redelivered: boolean;
+  /** Acknowledge: the broker forgets the message. */
+  ack(): void;
+  /** Return the message to its queue for another attempt (after a failed dead-letter, or on shutdown). */
+  requeue(): void;
+}
+
+export type TransportStatus = 'connecting' | 'connected' | 'disconnected';
+
+/** How a transport talks back to its bus. */
+export interface TransportHooks {
+  onStatus(status: TransportStatus, cause?: Error): void;
+  /** A failure that did not change the status (a channel error, a cancelled consumer). */
+  onError(error: Error): void;
+}
+
+export interface PublishRequest {
+  message: WireMessage;
+  target: PublishTarget;
+  /** Reject with PublishTimeoutError if the broker has not confirmed within this time. */
+  timeoutMs: number;
+}
+
+/**
+ * Moves bytes between buses. A transport knows nothing of events, codecs or handlers: the bus
+ * gives it encoded messages and queue specs and gets deliveries back.
+ */
+export interface Transport {
+  /** Connects; resolves once connected and topology is declared. */
+  start(hooks: TransportHooks): Promise<void>;
+  /** Resolves when the broker has confirmed the message. Messages are sent in call order. */
+  publish(request: PublishRequest): Promise<void>;
+  /** Declares, binds and consumes a queue, now and after every reconnect. Resolves to a cancel function. */
+  consume(queue: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>>;
+  /** Publishes accepted but not yet confirmed. */
+  pending(): number;
+  /** Waits until every accepted publish is confirmed or rejected, or the signal aborts. */
+  flush(signal: AbortSignal): Promise<void>;
+  /** Closes the connection; unacknowledged deliveries go back to their queues. */
+  close(): Promise<void>;
+}
+
+/** What a bus tells its transport when it creates it. */
+export interface TransportContext {
+  service: string;
+  instanceId: string;
+}
+
+/** Returned by `amqp()` and `memory()`: makes one transport per bus. */
+export interface TransportFactory {
+  readonly kind: string;
+  create(context: TransportContext): Transport;
+}

@@ -1,0 +1,123 @@
+/**
+ * The event map: event names to payload types. One map types publishing, handlers and every adapter.
+ *
+ * @example
+ * type Events = { 'user.created': { id: string; at: Date }; 'cache.cleared': void };
+ */
+export type EventMap = Record<string, unknown>;
+
+/** Event names of a map, as strings. */
+export type EventName<E> = keyof E & string;
+
+/** Header values that survive the AMQP wire. */
+export type HeaderValue = string | number | boolean | null;
+
+/** What a handler learns about an event besides its payload. */
+export interface EventMeta {
+  /** Stable event id (AMQP messageId, a UUID for remit publishers); the same across redeliveries. */
+  readonly id: string;
+  /** Event name. */
+  readonly name: string;
+  /** Logical service of the publisher. */
+  readonly service: string;
+  /** Instance id of the publisher. */
+  readonly instance: string;
+  /** When the publisher published it. */
+  readonly publishedAt: Date;
+  /** True when the broker has delivered this message before (a previous consumer did not ack it). */
+  readonly redelivered: boolean;
+  /** Application headers sent with `publish(…, { headers })`. remit's own `remit-*` headers are left out. */
+  readonly headers: Readonly<Record<string, HeaderValue>>;
+}
+
+/** A handler for one event. Awaited; the message is acknowledged once every handler for it settled. */
+export type EventHandler<P> = (payload: P, meta: EventMeta) => unknown;
+
+/** A handler for every broadcast event. */
+export type AnyEventHandler<E> = (name: EventName<E>, payload: E[EventName<E>], meta: EventMeta) => unknown;
+
+/** Stops a handler; calling it twice is harmless. */
+export type Unsubscribe = () => void;
+
+/** How a handler receives events. */
+export interface SubscribeOptions {
+  /**
+   * Competing delivery: `true` joins the group named after the service, a string names the group.
+   * Each event is then handled by one instance of the group, from a durable queue that keeps
+   * events while the whole group is down.
+   * @default false (broadcast: every instance handles every event)
+   */
+  group?: boolean | string;
+}
+
+export interface PublishOptions {
+  /**
+   * Also run this instance's broadcast handlers, directly and once. The broker copy of an
+   * instance's own event is never handled by that instance's broadcast handlers.
+   * @default true
+   */
+  local?: boolean;
+  /** Application headers, delivered in `meta.headers`. Names starting with `remit-` are reserved. */
+  headers?: Record<string, HeaderValue>;
+  /**
+   * Ask the broker to write the event to disk (AMQP deliveryMode 2).
+   * @default true
+   */
+  persistent?: boolean;
+}
+
+export interface CloseOptions {
+  /**
+   * How long to wait for running handlers and outstanding confirms before closing anyway.
+   * Unfinished messages stay unacknowledged, so the broker redelivers them.
+   * @default 10000
+   */
+  timeoutMs?: number;
+}
+
+export type BusStatus = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closing' | 'closed';
+
+export interface StatusChange {
+  readonly status: BusStatus;
+  readonly previous: BusStatus;
+  /** Why the status changed, when an error caused it. Never holds credentials. */
+  readonly cause?: Error;
+}
+
+export interface BusHealth {
+  readonly status: BusStatus;
+  /** When the current connection was made, or null when not connected. */
+  readonly connectedSince: Date | null;
+  /** Events waiting to be sent or confirmed. */
+  readonly outbox: number;
+  /** The most recent connection or channel error, if any. */
+  readonly lastError: string | null;
+}
+
+export interface BusStats {
+  published: number;
+  confirmed: number;
+  received: number;
+  handled: number;
+  failed: number;
+  retried: number;
+  deadLettered: number;
+  duplicates: number;
+  reconnects: number;
+}
+
+/** Where a failure happened, for `onError`. */
+export type FailureKind = 'handler' | 'decode' | 'dead-letter' | 'transport';
+
+export interface FailureReport {
+  readonly kind: FailureKind;
+  readonly error: Error;
+  /** Event name, when known. */
+  readonly event?: string;
+  /** Event id, when known. */
+  readonly id?: string;
+  /** Handler name, for handler failures. */
+  readonly handler?: string;
+  /** Attempts made, for handler failures. */
+  readonly attempts?: number;
+}
