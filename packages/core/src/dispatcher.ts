@@ -32,6 +32,8 @@ export interface DispatcherDeps {
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #windows = new Map<string, DedupWindow>();
+  /** Ids being handled right now, per queue: a second copy arriving meanwhile is a duplicate too. */
+  readonly #running = new Map<string, Set<string>>();
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -60,14 +62,17 @@ export class Dispatcher {
       return;
     }
     const window = this.#window(delivery.queue);
-    if (window.has(event.meta.id)) {
+    const running = this.#runningIn(delivery.queue);
+    const { id } = event.meta;
+    if (window.has(id) || running.has(id)) {
       deps.stats.duplicates++;
       delivery.ack();
       return;
     }
+    running.add(id);
     const handlers =
       role.kind === 'broadcast' ? deps.registry.takeBroadcast(event.name) : deps.registry.takeGroup(role.group, event.name);
-    const settled = await this.run(handlers, event, delivery.message, delivery.queue);
+    const settled = await this.run(handlers, event, delivery.message, delivery.queue).finally(() => running.delete(id));
     if (settled) {
       window.remember(event.meta.id);
       delivery.ack();
@@ -130,6 +135,12 @@ export class Dispatcher {
       deps.report({ kind: 'dead-letter', error: toError(caught), event: details.event ?? message.routingKey });
       return false;
     }
+  }
+
+  #runningIn(queue: string): Set<string> {
+    let running = this.#running.get(queue);
+    if (!running) this.#running.set(queue, (running = new Set()));
+    return running;
   }
 
   #window(queue: string): DedupWindow {

@@ -240,9 +240,13 @@ class AmqpTransport implements Transport {
     this.#outbox.close();
     this.#subscriptions.clear();
     const connection = this.#connection;
+    const live = this.#live;
     this.#connection = null;
     this.#live = null;
-    // Closing the connection closes its channels; unacknowledged deliveries go back to their queues.
+    // Close the channels first: an ack still in amqplib's write buffer is lost when the connection
+    // closes right behind it (measured: the message stays in its queue), while a channel.close is
+    // queued after the channel's own acks. Unacknowledged deliveries go back to their queues.
+    if (live) await Promise.all([live.consume.close(), live.publish.close()].map((closing) => closing.catch(() => {})));
     await connection?.close().catch(() => {});
   }
 

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { amqp, ClosedError, ConnectionError, createBus, PayloadTooLargeError, type StatusChange } from '@remit/core';
+import { AMQP_URL } from '../helpers/broker.js';
+import { TestTopology } from '../helpers/buses.js';
+
+let topology: TestTopology | undefined;
+afterEach(async () => topology?.cleanup());
+
+describe('errors a caller can branch on', () => {
+  it('rejects publish() with ClosedError once close() has begun', async () => {
+    topology = new TestTopology();
+    const bus = topology.bus({ service: 'closer' });
+    await bus.start();
+    const closing = bus.close();
+    await expect(bus.publish('late', 1)).rejects.toBeInstanceOf(ClosedError);
+    await closing;
+    const error = await bus.publish('later', 1).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ClosedError', code: 'ERR_CLOSED' });
+  });
+
+  it('rejects a payload over maxPayloadBytes with PayloadTooLargeError before sending', async () => {
+    topology = new TestTopology();
+    const bus = topology.bus({ service: 'big', maxPayloadBytes: 1024 });
+    await bus.start();
+    const error = await bus.publish('blob', { data: 'x'.repeat(2000) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as PayloadTooLargeError).message).toMatch(/maxPayloadBytes/);
+    expect(bus.stats().published).toBe(0);
+  });
+
+  it('fails start() with ConnectionError, without the password, when the broker refuses the login', async () => {
+    const url = new URL(AMQP_URL);
+    url.username = 'nobody';
+    url.password = 'Sup3r-Secret-pw';
+    const statuses: StatusChange[] = [];
+    const bus = createBus({
+      service: 'intruder',
+      transport: amqp({ url: url.toString(), connectTimeoutMs: 1500, reconnect: { initialDelayMs: 100, maxDelayMs: 200 } }),
+    });
+    bus.onStatus((change) => void statuses.push(change));
+    const error = await bus.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    const text = `${String((error as Error).message)} ${String(((error as Error).cause as Error | undefined)?.message)}`;
+    expect(text).not.toContain('Sup3r-Secret-pw');
+    expect(text).toContain('***');
+    expect(JSON.stringify(statuses)).not.toContain('Sup3r-Secret-pw');
+    expect(bus.health().status).toBe('closed');
+    expect(bus.health().lastError ?? '').not.toContain('Sup3r-Secret-pw');
+  });
+
+  it('fails start() with ConnectionError when nothing listens at the URL', async () => {
+    const bus = createBus({
+      service: 'lonely',
+      transport: amqp({ url: 'amqp://guest:guest@127.0.0.1:1', connectTimeoutMs: 800 }),
+    });
+    await expect(bus.start()).rejects.toMatchObject({ name: 'ConnectionError', code: 'ERR_CONNECTION' });
+  });
+});

@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { rawChannel, waitFor } from '../helpers/broker.js';
+import { TestTopology } from '../helpers/buses.js';
+
+type Events = { 'invoice.due': { n: number } };
+
+let topology: TestTopology;
+afterEach(async () => topology.cleanup());
+
+describe('consumer groups over RabbitMQ', () => {
+  it('runs a group handler once per event across 3 instances, and broadcast handlers on all', async () => {
+    topology = new TestTopology();
+    const group = topology.group('billing');
+    const groupRuns: { instance: number; n: number }[] = [];
+    const broadcastRuns: { instance: number; n: number }[] = [];
+    const instances = [1, 2, 3].map((instance) => {
+      const bus = topology.bus<Events>({ service: 'billing', prefetch: 1 });
+      bus.on(
+        'invoice.due',
+        async ({ n }) => {
+          groupRuns.push({ instance, n });
+          // Holding the message a moment lets the other consumers take their share.
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        },
+        { group },
+      );
+      bus.on('invoice.due', ({ n }) => void broadcastRuns.push({ instance, n }));
+      return bus;
+    });
+    const publisher = topology.bus<Events>({ service: 'scheduler' });
+    await Promise.all([...instances, publisher].map((bus) => bus.start()));
+    const count = 30;
+    for (let n = 0; n < count; n++) await publisher.publish('invoice.due', { n });
+    await waitFor('every group event', () => groupRuns.length >= count);
+    await waitFor('every broadcast event', () => broadcastRuns.length >= count * 3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(groupRuns.map((run) => run.n).sort((x, y) => x - y)).toEqual(Array.from({ length: count }, (_, n) => n));
+    expect(new Set(groupRuns.map((run) => run.instance)).size).toBeGreaterThan(1);
+    expect(broadcastRuns).toHaveLength(count * 3);
+  });
+
+  it('declares the group as a durable quorum queue that keeps events while the group is down', async () => {
+    topology = new TestTopology();
+    const group = topology.group('keeper');
+    const first = topology.bus<Events>({ service: 'keeper' });
+    first.on('invoice.due', () => {}, { group });
+    await first.start();
+    await first.close();
+    const publisher = topology.bus<Events>({ service: 'scheduler' });
+    await publisher.start();
+    await publisher.publish('invoice.due', { n: 7 });
+    const raw = await rawChannel();
+    try {
+      const queue = await raw.channel.checkQueue(`remit.group.${group}`);
+      expect(queue.messageCount).toBe(1);
+    } finally {
+      await raw.close();
+    }
+    const heard: number[] = [];
+    const second = topology.bus<Events>({ service: 'keeper' });
+    second.on('invoice.due', ({ n }) => void heard.push(n), { group });
+    await second.start();
+    await waitFor('the waiting event', () => heard.length === 1);
+    expect(heard).toEqual([7]);
+  });
+
+  it('uses the service name as the group for { group: true }', async () => {
+    topology = new TestTopology();
+    const service = topology.group('svc');
+    const bus = topology.bus<Events>({ service });
+    const heard: number[] = [];
+    bus.on('invoice.due', ({ n }) => void heard.push(n), { group: true });
+    await bus.start();
+    await bus.publish('invoice.due', { n: 1 });
+    await waitFor('the group handler', () => heard.length === 1);
+    const raw = await rawChannel();
+    try {
+      await expect(raw.channel.checkQueue(`remit.group.${service}`)).resolves.toMatchObject({ queue: `remit.group.${service}` });
+    } finally {
+      await raw.close();
+    }
+  });
+});

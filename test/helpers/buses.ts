@@ -1,0 +1,35 @@
+import { amqp, type Bus, type BusOptions, createBus } from '@remit/core';
+import { AMQP_URL, deleteTopology, unique } from './broker.js';
+
+/**
+ * Buses on a private exchange and dead-letter queue, so test files can run in parallel against
+ * one broker. `cleanup()` closes every bus and deletes what the test declared.
+ */
+export class TestTopology {
+  readonly exchange = unique('test.events');
+  readonly deadLetter = unique('test.dead');
+  readonly #buses: Bus<never>[] = [];
+  readonly #queues: string[] = [];
+
+  bus<E extends object>(options: Partial<BusOptions> & { service: string }): Bus<E> {
+    const bus = createBus<E>({
+      transport: amqp({ url: AMQP_URL, exchange: this.exchange, deadLetter: this.deadLetter }),
+      retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 },
+      ...options,
+    });
+    this.#buses.push(bus as unknown as Bus<never>);
+    return bus;
+  }
+
+  /** A group name no other test uses; its quorum queue is deleted on cleanup. */
+  group(prefix = 'test'): string {
+    const group = unique(prefix);
+    this.#queues.push(`remit.group.${group}`);
+    return group;
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.#buses.splice(0).map((bus) => bus.close({ timeoutMs: 2000 })));
+    await deleteTopology({ queues: [...this.#queues, this.deadLetter], exchanges: [this.exchange, this.deadLetter] });
+  }
+}

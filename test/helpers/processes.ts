@@ -1,0 +1,69 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { AMQP_URL } from './broker.js';
+
+const INSTANCE = fileURLToPath(new URL('../fixtures/instance.mjs', import.meta.url));
+
+export interface InstanceMessage {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** A bus in a child process (fixtures/instance.mjs), with every message it sent kept in order. */
+export class ChildInstance {
+  readonly messages: InstanceMessage[] = [];
+  readonly #child: ChildProcess;
+  instanceId = '';
+
+  constructor(config: Record<string, unknown>) {
+    this.#child = fork(INSTANCE, {
+      env: { ...process.env, REMIT_TEST_CONFIG: JSON.stringify({ url: AMQP_URL, ...config }) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.#child.on('message', (message: InstanceMessage) => this.messages.push(message));
+  }
+
+  /** Resolves once the child's bus has started. */
+  async ready(timeoutMs = 15_000): Promise<void> {
+    const message = await this.next('ready', timeoutMs);
+    this.instanceId = String(message.instanceId);
+  }
+
+  send(message: InstanceMessage): void {
+    this.#child.send(message);
+  }
+
+  of(type: string): InstanceMessage[] {
+    return this.messages.filter((message) => message.type === type);
+  }
+
+  next(type: string, timeoutMs = 15_000): Promise<InstanceMessage> {
+    const existing = this.messages.find((message) => message.type === type);
+    if (existing) return Promise.resolve(existing);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`child sent no "${type}" within ${timeoutMs} ms`)), timeoutMs);
+      const onMessage = (message: InstanceMessage) => {
+        if (message.type !== type) return;
+        clearTimeout(timer);
+        this.#child.off('message', onMessage);
+        resolve(message);
+      };
+      this.#child.on('message', onMessage);
+      this.#child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`child exited with ${code} before sending "${type}"`));
+      });
+    });
+  }
+
+  /** Asks the child to close its bus and waits for it to exit; kills it if it does not. */
+  async stop(): Promise<number | null> {
+    if (this.#child.exitCode !== null) return this.#child.exitCode;
+    const exited = new Promise<number | null>((resolve) => this.#child.once('exit', (code) => resolve(code)));
+    this.#child.send({ type: 'close' });
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 10_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
