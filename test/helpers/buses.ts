@@ -1,4 +1,4 @@
-import { amqp, type Bus, type BusOptions, createBus } from '@remit/core';
+import { amqp, type Bus, type BusOptions, createBus, type EventMap } from '@remit/core';
 import { AMQP_URL, deleteTopology, unique } from './broker.js';
 
 /**
@@ -11,7 +11,7 @@ export class TestTopology {
   readonly #buses: Bus<never>[] = [];
   readonly #queues: string[] = [];
 
-  bus<E extends object>(options: Partial<BusOptions> & { service: string }): Bus<E> {
+  bus<E extends object = EventMap>(options: Partial<BusOptions> & { service: string }): Bus<E> {
     const bus = createBus<E>({
       transport: amqp({ url: AMQP_URL, exchange: this.exchange, deadLetter: this.deadLetter }),
       retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 },
