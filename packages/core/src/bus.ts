@@ -177,7 +177,8 @@ class RemitBus<E extends object> implements Bus<E> {
     };
     if (group === null) return this.#registry.addBroadcast(name, entry);
     const remove = this.#registry.addGroup(group, name, entry);
-    if (this.#lifecycle === 'started') this.#consumeGroup(group);
+    // #consumeGroup is idempotent, so a handler added while start() is running is not missed.
+    if (this.#lifecycle === 'started' || this.#lifecycle === 'starting') void this.#consumeGroup(group);
     return () => {
       remove();
       this.#releaseIdleGroups();
@@ -285,7 +286,8 @@ class RemitBus<E extends object> implements Bus<E> {
     this.#groupConsumers.clear();
     await Promise.allSettled(cancels.map((cancel) => cancel?.()));
     await untilAborted(Promise.allSettled([...this.#inflight]), deadline);
-    await this.#transport.flush(deadline).catch(() => {});
+    // A bus that never started has no connection to flush through; its publishes are rejected.
+    if (starting) await this.#transport.flush(deadline).catch(() => {});
     await this.#transport.close().catch((error: unknown) => this.#report({ kind: 'transport', error: toError(error) }));
     this.#lifecycle = 'closed';
     this.#status.set('closed');

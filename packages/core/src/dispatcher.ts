@@ -51,9 +51,16 @@ export class Dispatcher {
       });
     } catch (caught) {
       const error = caught instanceof DecodeError ? caught : new DecodeError('decode-failed', toError(caught).message);
-      const id = delivery.message.properties.messageId;
-      deps.report({ kind: 'decode', error, event: delivery.message.routingKey, ...(id ? { id } : {}) });
-      await this.#settle(delivery, { reason: error.reason, error: error.message, queue: delivery.queue });
+      const { properties, routingKey } = delivery.message;
+      const name = properties.type || routingKey;
+      const id = properties.messageId;
+      deps.report({ kind: 'decode', error, ...(name ? { event: name } : {}), ...(id ? { id } : {}) });
+      await this.#settle(delivery, {
+        reason: error.reason,
+        error: error.message,
+        queue: delivery.queue,
+        ...(name ? { event: name } : {}),
+      });
       return;
     }
     // The publisher ran its own broadcast handlers directly (`local`), or chose not to.
