@@ -4,8 +4,12 @@ import { integer, nonEmptyString, rejectUnknownKeys, requireRecord } from '../va
 
 /** Options of the `amqp()` transport. */
 export interface AmqpOptions {
-  /** Broker URL, `amqp://user:pass@host:5672/vhost` or `amqps://…`. Required; never defaulted. */
-  url: string;
+  /**
+   * Broker URL, `amqp://user:pass@host:5672/vhost` or `amqps://…`, or the URLs of a cluster's
+   * nodes: each reconnect attempt moves to the next. Required; an empty URL is an error, never
+   * localhost.
+   */
+  url: string | readonly string[];
   /**
    * Fanout exchange events are published to.
    * @default 'remit.events'
@@ -30,7 +34,11 @@ export interface AmqpOptions {
   reconnect?: {
     /** @default 100 */
     initialDelayMs?: number;
-    /** @default 5000 */
+    /**
+     * Longest wait between attempts. Short, so consuming resumes within about a second of the
+     * broker answering again; an attempt against a down broker costs one refused TCP connect.
+     * @default 1000
+     */
     maxDelayMs?: number;
   };
   /** Bounds of the outbox that holds publishes while disconnected or unconfirmed. */
@@ -50,8 +58,8 @@ export interface AmqpOptions {
 }
 
 export interface NormalizedAmqpOptions {
-  url: string;
-  /** The URL with its password masked, for messages and logs. */
+  urls: string[];
+  /** The URLs with their passwords masked, for messages and logs. */
   safeUrl: string;
   /** Secrets to scrub from any error text before it leaves the transport. */
   secrets: string[];
@@ -88,38 +96,52 @@ export function maskUrl(url: string): string {
   }
 }
 
-function parseUrl(value: unknown): { url: string; safeUrl: string; secrets: string[] } {
+function parseUrl(field: string, value: unknown): { url: string; secrets: string[] } {
   if (typeof value !== 'string') {
-    throw new ConfigError('transport.url', `expected an amqp:// or amqps:// URL string, got ${typeof value}.`);
+    throw new ConfigError(field, `expected an amqp:// or amqps:// URL string, got ${typeof value}.`);
   }
   // An empty URL is a missing environment variable, not a request for localhost.
-  if (value.trim() === '') throw new ConfigError('transport.url', 'is empty. Set it, e.g. amqp://user:pass@host:5672.');
+  if (value.trim() === '') throw new ConfigError(field, 'is empty. Set it, e.g. amqp://user:pass@host:5672.');
   let parsed: URL;
   try {
     parsed = new URL(value);
   } catch {
-    throw new ConfigError('transport.url', `"${maskUrl(value)}" is not a URL. Expected amqp://user:pass@host:5672/vhost.`);
+    throw new ConfigError(field, `"${maskUrl(value)}" is not a URL. Expected amqp://user:pass@host:5672/vhost.`);
   }
   if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
-    throw new ConfigError('transport.url', `protocol "${parsed.protocol}" is not supported; use amqp: or amqps:.`);
+    throw new ConfigError(field, `protocol "${parsed.protocol}" is not supported; use amqp: or amqps:.`);
   }
-  if (!parsed.hostname) throw new ConfigError('transport.url', 'has no host name.');
+  if (!parsed.hostname) throw new ConfigError(field, 'has no host name.');
   const secrets = [parsed.password, decodeURIComponent(parsed.password)].filter((secret) => secret.length > 0);
-  return { url: value, safeUrl: maskUrl(value), secrets };
+  return { url: value, secrets };
+}
+
+function parseUrls(value: unknown): { urls: string[]; safeUrl: string; secrets: string[] } {
+  if (!Array.isArray(value)) {
+    const { url, secrets } = parseUrl('transport.url', value);
+    return { urls: [url], safeUrl: maskUrl(url), secrets };
+  }
+  if (value.length === 0) throw new ConfigError('transport.url', 'is an empty list; give at least one broker URL.');
+  const parsed = value.map((entry: unknown, index) => parseUrl(`transport.url[${index}]`, entry));
+  return {
+    urls: parsed.map((entry) => entry.url),
+    safeUrl: parsed.map((entry) => maskUrl(entry.url)).join(', '),
+    secrets: parsed.flatMap((entry) => entry.secrets),
+  };
 }
 
 /** Checks every amqp() option and applies every default. */
 export function normalizeAmqpOptions(input: unknown): NormalizedAmqpOptions {
   const options = requireRecord('transport', input);
   rejectUnknownKeys('transport', options, KEYS);
-  const { url, safeUrl, secrets } = parseUrl(options.url);
+  const { urls, safeUrl, secrets } = parseUrls(options.url);
   const reconnect = requireRecord('transport.reconnect', options.reconnect ?? {});
   rejectUnknownKeys('transport.reconnect', reconnect, ['initialDelayMs', 'maxDelayMs']);
   const outbox = requireRecord('transport.outbox', options.outbox ?? {});
   rejectUnknownKeys('transport.outbox', outbox, ['maxMessages', 'maxBytes']);
   const initialDelayMs = integer('transport.reconnect.initialDelayMs', reconnect.initialDelayMs, 100, { min: 1 });
   return {
-    url,
+    urls,
     safeUrl,
     secrets,
     exchange: nonEmptyString('transport.exchange', options.exchange, 'remit.events'),
@@ -128,7 +150,7 @@ export function normalizeAmqpOptions(input: unknown): NormalizedAmqpOptions {
     connectTimeoutMs: integer('transport.connectTimeoutMs', options.connectTimeoutMs, 30_000, { min: 1 }),
     reconnect: {
       initialDelayMs,
-      maxDelayMs: integer('transport.reconnect.maxDelayMs', reconnect.maxDelayMs, Math.max(5000, initialDelayMs), {
+      maxDelayMs: integer('transport.reconnect.maxDelayMs', reconnect.maxDelayMs, Math.max(1000, initialDelayMs), {
         min: initialDelayMs,
       }),
     },

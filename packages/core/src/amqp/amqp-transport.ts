@@ -1,12 +1,4 @@
-import amqplib, {
-  type Channel,
-  type ChannelModel,
-  type ConfirmChannel,
-  type ConsumeMessage,
-  type Options,
-  type RecoveringChannelModel,
-  type SocketOptions,
-} from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options, SocketOptions } from 'amqplib';
 import { ClosedError, ConnectionError } from '../errors.js';
 import type {
   Delivery,
@@ -19,6 +11,7 @@ import type {
   WireMessage,
 } from '../transport.js';
 import { type AmqpOptions, type NormalizedAmqpOptions, normalizeAmqpOptions, redact } from './amqp-options.js';
+import { ConnectionLoop } from './connection-loop.js';
 import { Outbox } from './outbox.js';
 import { declareQueue, declareExchanges } from './topology.js';
 
@@ -39,9 +32,9 @@ interface LiveChannels {
 const RESUBSCRIBE_DELAY_MS = 1000;
 
 /**
- * RabbitMQ through amqplib. amqplib's own recovery reconnects with backoff and jitter and runs
- * `#setup` on every new connection; remit adds what it cannot know: the exchanges, the queues and
- * consumers to restore, the outbox of unconfirmed publishes, and the mapping to bus deliveries.
+ * RabbitMQ through amqplib. The connection loop reconnects (backoff, jitter, URL failover) and runs
+ * `#setup` on every new connection; the transport adds what only it knows: the exchanges, the
+ * queues and consumers to restore, the outbox of unconfirmed publishes, and bus deliveries.
  */
 class AmqpTransport implements Transport {
   readonly #options: NormalizedAmqpOptions;
@@ -49,7 +42,7 @@ class AmqpTransport implements Transport {
   readonly #outbox: Outbox;
   readonly #subscriptions = new Map<string, Subscription>();
   #hooks: TransportHooks | null = null;
-  #connection: RecoveringChannelModel | null = null;
+  #connection: ConnectionLoop | null = null;
   #live: LiveChannels | null = null;
   #closing = false;
 
@@ -64,20 +57,22 @@ class AmqpTransport implements Transport {
     this.#hooks = hooks;
     hooks.onStatus('connecting');
     const options = this.#options;
-    const url = new URL(options.url);
-    if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatSeconds));
-    const connection = await amqplib.connect(url.toString(), {
-      // node:tls options, which amqplib passes to tls.connect; its own type omits `| undefined`.
-      ...(options.tls as SocketOptions | undefined),
-      clientProperties: {
-        connection_name: options.connectionName ?? `remit ${this.#context.service} ${this.#context.instanceId}`,
+    const connection = new ConnectionLoop({
+      urls: options.urls.map((raw) => {
+        const url = new URL(raw);
+        if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatSeconds));
+        return url.toString();
+      }),
+      socketOptions: {
+        // node:tls options, which amqplib passes to tls.connect; its own type omits `| undefined`.
+        ...(options.tls as SocketOptions | undefined),
+        clientProperties: {
+          connection_name: options.connectionName ?? `remit ${this.#context.service} ${this.#context.instanceId}`,
+        },
       },
-      recovery: {
-        waitForConnect: false,
-        initialDelay: options.reconnect.initialDelayMs,
-        maxDelay: options.reconnect.maxDelayMs,
-        setup: (model: ChannelModel) => this.#setup(model),
-      },
+      initialDelayMs: options.reconnect.initialDelayMs,
+      maxDelayMs: options.reconnect.maxDelayMs,
+      setup: (model) => this.#setup(model),
     });
     this.#connection = connection;
     const attempts: { lastError: Error | null } = { lastError: null };
@@ -98,6 +93,7 @@ class AmqpTransport implements Transport {
     connection.on('error', (error: Error) => this.#hooks?.onError(this.#safe(error, 'RabbitMQ connection error')));
     connection.on('blocked', () => this.#outbox.pause());
     connection.on('unblocked', () => this.#outbox.resume());
+    connection.start();
 
     const timeout = AbortSignal.timeout(options.connectTimeoutMs);
     try {
@@ -125,8 +121,8 @@ class AmqpTransport implements Transport {
     for (const channel of [publish, consume]) {
       channel.on('error', (error: Error) => this.#hooks?.onError(this.#safe(error, 'RabbitMQ channel error')));
       // A channel closed under a live connection (a failed declare, an ack of an unknown tag) leaves
-      // consumers and confirms in an unknown state. Recycling the connection lets amqplib's recovery
-      // rebuild everything through #setup, the one code path that is known to restore all of it.
+      // consumers and confirms in an unknown state. Recycling the connection lets the connection
+      // loop rebuild everything through #setup, the one code path that is known to restore all of it.
       channel.on('close', () => {
         if (this.#closing || this.#live !== live) return;
         void model.close().catch(() => {});

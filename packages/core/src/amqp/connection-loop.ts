@@ -1,0 +1,123 @@
+import { EventEmitter } from 'node:events';
+import amqplib, { type ChannelModel, type SocketOptions } from 'amqplib';
+import { backoffDelay } from '../retry.js';
+
+export interface ConnectionLoopOptions {
+  /** Broker URLs, tried in turn: the nodes of a cluster. */
+  urls: readonly string[];
+  socketOptions: SocketOptions;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** Runs on every new connection before it counts as connected; a throw fails the attempt. */
+  setup(model: ChannelModel): Promise<void>;
+}
+
+/** A promise with its settle functions (Promise.withResolvers arrives in Node 22). */
+function deferred(): { promise: Promise<void>; resolve(): void; reject(error: Error): void } {
+  let resolve: () => void = () => {};
+  let reject: (error: Error) => void = () => {};
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * Keeps one AMQP connection open: connects, runs `setup`, and on loss reconnects with exponential
+ * backoff and jitter, moving to the next URL after each failed attempt.
+ *
+ * amqplib's own recovery (`connect(url, { recovery })`) does the same for one fixed URL; it has
+ * no way to change the URL between attempts, so it cannot fail over across a cluster's nodes.
+ * This loop keeps its shape (events `connect`, `disconnect`, `connect-failed`, `error`,
+ * `blocked`, `unblocked`; `waitForConnect()`; `close()`) and adds the URL list.
+ */
+export class ConnectionLoop extends EventEmitter {
+  readonly #options: ConnectionLoopOptions;
+  #model: ChannelModel | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  #attempt = 0;
+  #urlIndex = 0;
+  readonly #firstConnect = deferred();
+
+  constructor(options: ConnectionLoopOptions) {
+    super();
+    this.#options = options;
+    // Nobody may be waiting yet; a failure is also reported through events.
+    this.#firstConnect.promise.catch(() => {});
+  }
+
+  start(): void {
+    void this.#connect();
+  }
+
+  /** Resolves on the first successful connection; rejects if the loop is closed before. */
+  waitForConnect(): Promise<void> {
+    return this.#firstConnect.promise;
+  }
+
+  get connected(): boolean {
+    return this.#model !== null;
+  }
+
+  async close(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#firstConnect.reject(new Error('Connection closed before it was established'));
+    const model = this.#model;
+    this.#model = null;
+    await model?.close().catch(() => {});
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#stopped) return;
+    const { urls, socketOptions } = this.#options;
+    const url = urls[this.#urlIndex % urls.length] ?? '';
+    let model: ChannelModel | null = null;
+    let closedDuringSetup = false;
+    try {
+      model = await amqplib.connect(url, socketOptions);
+      const current = model;
+      current.on('error', (error: Error) => this.emit('error', error));
+      current.on('blocked', (reason: string) => this.emit('blocked', reason));
+      current.on('unblocked', () => this.emit('unblocked'));
+      current.once('close', (error?: Error) => {
+        if (this.#model !== current) {
+          closedDuringSetup = true;
+          return;
+        }
+        this.#model = null;
+        this.emit('disconnect', error ?? new Error('Connection closed'));
+        this.#schedule();
+      });
+      if (this.#stopped) throw new Error('closed');
+      await this.#options.setup(current);
+      if (closedDuringSetup) throw new Error('Connection closed during setup');
+      if (this.#stopped) throw new Error('closed');
+      this.#model = current;
+      this.#attempt = 0;
+      this.#firstConnect.resolve();
+      this.emit('connect', current, this.#urlIndex % urls.length);
+    } catch (error) {
+      await model?.close().catch(() => {});
+      if (this.#stopped) return;
+      // The next attempt goes to the next node: a dead node should not hold up recovery.
+      this.#urlIndex++;
+      this.emit('connect-failed', error instanceof Error ? error : new Error(String(error)));
+      this.#schedule();
+    }
+  }
+
+  #schedule(): void {
+    if (this.#stopped || this.#timer) return;
+    this.#attempt++;
+    const delay = backoffDelay(this.#attempt, this.#options);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.#connect();
+    }, delay);
+  }
+}
