@@ -1,20 +1,34 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { amqp, ClosedError, ConnectionError, createBus, PayloadTooLargeError, type StatusChange } from '@remit/core';
-import { AMQP_URL } from '../helpers/broker.js';
+import { AMQP_URL, waitFor } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 
 let topology: TestTopology | undefined;
 afterEach(async () => topology?.cleanup());
 
 describe('errors a caller can branch on', () => {
-  it('rejects publish() with ClosedError once close() has begun', async () => {
+  it('rejects publish() with ClosedError once close() has drained, but lets a draining handler publish', async () => {
     topology = new TestTopology();
+    const group = topology.group('closer');
     const bus = topology.bus({ service: 'closer' });
-    await bus.start();
-    const closing = bus.close();
-    await expect(bus.publish('late', 1)).rejects.toBeInstanceOf(ClosedError);
-    await closing;
+    const other = topology.bus({ service: 'other' });
+    let started = false;
+    const followUps: unknown[] = [];
+    bus.on('job', async () => {
+      started = true;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // close() has begun by now; this publish belongs to work already running.
+      await bus.publish('job.done', 1);
+    }, { group });
+    other.on('job.done', (value) => void followUps.push(value));
+    await Promise.all([bus.start(), other.start()]);
+    await other.publish('job', 1);
+    await waitFor('the job to start', () => started);
+    await bus.close();
+    await waitFor('the follow-up event', () => followUps.length === 1);
+    expect(bus.stats()).toMatchObject({ handled: 1, failed: 0, deadLettered: 0 });
     const error = await bus.publish('later', 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClosedError);
     expect(error).toMatchObject({ name: 'ClosedError', code: 'ERR_CLOSED' });
   });
 

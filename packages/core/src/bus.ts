@@ -55,7 +55,12 @@ export interface Bus<E extends object = EventMap> extends AsyncDisposable {
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const MAX_EVENT_NAME_BYTES = 255;
 
-type Lifecycle = 'idle' | 'starting' | 'started' | 'closing' | 'closed';
+/**
+ * `draining`: close() has begun and running handlers are finishing; they (and anything else still
+ * finishing its work, like an HTTP request in flight) may still publish. `closing`: handlers are
+ * done, new publishes are refused, the outbox is flushed.
+ */
+type Lifecycle = 'idle' | 'starting' | 'started' | 'draining' | 'closing' | 'closed';
 
 function handlerLabel(fn: { name: string }, fallback: string): string {
   return fn.name && fn.name !== 'anonymous' ? fn.name : fallback;
@@ -237,7 +242,7 @@ class RemitBus<E extends object> implements Bus<E> {
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
 
   start(): Promise<void> {
-    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') return Promise.reject(new ClosedError());
+    if (this.#isShuttingDown()) return Promise.reject(new ClosedError());
     this.#startPromise ??= this.#start();
     return this.#startPromise;
   }
@@ -278,14 +283,17 @@ class RemitBus<E extends object> implements Bus<E> {
 
   async #close(timeoutMs: number): Promise<void> {
     const starting = this.#startPromise;
-    this.#lifecycle = 'closing';
+    this.#lifecycle = 'draining';
     this.#status.set('closing');
     await starting?.catch(() => {});
     const deadline = AbortSignal.timeout(timeoutMs);
     const cancels = [this.#broadcastCancel, ...(await Promise.all(this.#groupConsumers.values()))];
     this.#groupConsumers.clear();
     await Promise.allSettled(cancels.map((cancel) => cancel?.()));
+    // Handlers that publish (a reply, a follow-up event) finish normally: publishing is refused
+    // only once they are done.
     await untilAborted(Promise.allSettled([...this.#inflight]), deadline);
+    this.#lifecycle = 'closing';
     // A bus that never started has no connection to flush through; its publishes are rejected.
     if (starting) await this.#transport.flush(deadline).catch(() => {});
     await this.#transport.close().catch((error: unknown) => this.#report({ kind: 'transport', error: toError(error) }));
@@ -365,7 +373,7 @@ class RemitBus<E extends object> implements Bus<E> {
   }
 
   #onTransportStatus(status: TransportStatus, cause?: Error): void {
-    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') {
+    if (this.#isShuttingDown()) {
       if (cause) this.#status.recordError(cause);
       return;
     }
@@ -374,6 +382,10 @@ class RemitBus<E extends object> implements Bus<E> {
       this.#everConnected = true;
     }
     this.#status.set(status, cause);
+  }
+
+  #isShuttingDown(): boolean {
+    return this.#lifecycle === 'draining' || this.#lifecycle === 'closing' || this.#lifecycle === 'closed';
   }
 
   #track(work: Promise<unknown>): void {

@@ -72,7 +72,7 @@ export class MemoryBroker {
     this.#queues.set(spec.name, this.#newQueue(spec));
   }
 
-  /** Adds a consumer; returns a function that removes it and requeues what it had not settled. */
+  /** Adds a consumer; returns a function that removes it. Its unsettled deliveries stay with it until settled. */
   consume(name: string, consumer: MemoryConsumer): () => void {
     const queue = this.#queues.get(name);
     if (!queue) throw new Error(`Memory broker: no queue "${name}"; declare it first.`);

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { amqp, type Bus, createBus, type StatusChange } from '@remit/core';
+import { unique, waitFor } from '../helpers/broker.js';
+import { Ledger, type Sequence } from '../helpers/ledger.js';
+import { RabbitNode } from '../helpers/rabbit-node.js';
+
+type Events = { seq: Sequence };
+
+let node: RabbitNode;
+beforeAll(async () => {
+  node = await RabbitNode.start('restart');
+}, 90_000);
+afterAll(async () => node?.destroy(), 60_000);
+
+/**
+ * A publisher, and a consumer with three handlers: a group handler, a broadcast handler on a
+ * stable instance id (catch-up queue) and, on a second consumer without an instance id, a plain
+ * broadcast handler (exclusive queue, which may miss what is published while it is disconnected).
+ */
+async function scenario(label: string) {
+  const ledger = new Ledger();
+  const group = unique('fault');
+  const statuses: StatusChange[] = [];
+  const transport = () => amqp({ url: node.url(), heartbeatSeconds: 2 });
+  const publisher = createBus<Events>({ service: 'producer', transport: transport() });
+  const consumer = createBus<Events>({ service: 'consumer', instanceId: `${label}-1`, transport: transport() });
+  const plain = createBus<Events>({ service: 'plain', transport: transport() });
+  publisher.on('seq', ledger.handler('own (local)'));
+  consumer.on('seq', ledger.handler('group'), { group });
+  consumer.on('seq', ledger.handler('stable broadcast'));
+  plain.on('seq', ledger.handler('plain broadcast'));
+  consumer.onStatus((change) => void statuses.push(change));
+  const buses: Bus<Events>[] = [publisher, consumer, plain];
+  await Promise.all(buses.map((bus) => bus.start()));
+  return {
+    ledger,
+    statuses,
+    publisher,
+    consumer,
+    async finish(): Promise<void> {
+      await waitFor(
+        'every confirmed event at the group and stable broadcast handlers',
+        () => ledger.lost('group').length === 0 && ledger.lost('stable broadcast').length === 0,
+        30_000,
+      ).catch(() => {});
+      // Late duplicates would arrive now, if there were any.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      console.log(ledger.summary(label));
+      await Promise.all(buses.map((bus) => bus.close({ timeoutMs: 5000 })));
+    },
+  };
+}
+
+function expectNothingLost(ledger: Ledger): void {
+  expect(ledger.pending).toBe(0);
+  expect(ledger.rejected).toEqual([]);
+  expect(ledger.confirmed.size).toBe(ledger.published);
+  for (const handler of ['group', 'stable broadcast', 'own (local)']) {
+    expect(ledger.lost(handler), `${handler} lost`).toEqual([]);
+    expect(ledger.duplicates(handler), `${handler} duplicates`).toBe(0);
+  }
+  expect(ledger.duplicates('plain broadcast')).toBe(0);
+}
+
+describe('broker faults, counted', () => {
+  it('a graceful broker restart loses no confirmed event and rejects no publish', async () => {
+    const run = await scenario('graceful-restart');
+    await run.ledger.stream(run.publisher, { count: 400, intervalMs: 10, faultAt: 150, fault: () => node.restart() });
+    await run.finish();
+    expectNothingLost(run.ledger);
+    expect(run.statuses.map((change) => change.status)).toContain('disconnected');
+    expect(run.consumer.stats().reconnects).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  it('kill -9 of the broker loses no confirmed event and rejects no publish', async () => {
+    const run = await scenario('kill-9');
+    await run.ledger.stream(run.publisher, {
+      count: 400,
+      intervalMs: 10,
+      faultAt: 150,
+      fault: async () => {
+        await node.kill();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await node.start();
+      },
+    });
+    await run.finish();
+    expectNothingLost(run.ledger);
+  }, 120_000);
+
+  it('rabbitmqctl close_all_connections loses no confirmed event, and every bus reconnects', async () => {
+    const run = await scenario('close-all-connections');
+    await run.ledger.stream(run.publisher, {
+      count: 300,
+      intervalMs: 10,
+      faultAt: 100,
+      fault: async () => {
+        await node.ctl('close_all_connections', 'fault test');
+      },
+    });
+    await run.finish();
+    expectNothingLost(run.ledger);
+    await waitFor('the consumer to report its reconnect', () => run.statuses.some((change) => change.status === 'disconnected'));
+  }, 120_000);
+});

@@ -1,0 +1,80 @@
+import type { Bus } from '@remit/core';
+
+export type Sequence = { seq: number };
+
+/**
+ * Counts every event of a fault test: sent, confirmed, rejected, still pending, and what each
+ * handler saw. `lost` is what the broker confirmed but a handler never saw.
+ */
+export class Ledger {
+  published = 0;
+  readonly confirmed = new Set<number>();
+  readonly rejected: { seq: number; error: string }[] = [];
+  readonly #pending = new Set<number>();
+  readonly #handled = new Map<string, number[]>();
+
+  /** Records a handler's view; returns the function to register with `bus.on`. */
+  handler(name: string): (event: Sequence) => void {
+    const seen: number[] = [];
+    this.#handled.set(name, seen);
+    return (event) => void seen.push(event.seq);
+  }
+
+  publish(bus: Bus<{ seq: Sequence }>, seq: number): Promise<void> {
+    this.published++;
+    this.#pending.add(seq);
+    return bus.publish('seq', { seq }).then(
+      () => {
+        this.#pending.delete(seq);
+        this.confirmed.add(seq);
+      },
+      (error: unknown) => {
+        this.#pending.delete(seq);
+        this.rejected.push({ seq, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      },
+    );
+  }
+
+  /** Publishes `count` events, one every `intervalMs`, calling `during` once `faultAt` were sent. */
+  async stream(
+    bus: Bus<{ seq: Sequence }>,
+    options: { count: number; intervalMs: number; faultAt: number; fault: () => Promise<void> },
+  ): Promise<void> {
+    const sends: Promise<void>[] = [];
+    let fault: Promise<void> = Promise.resolve();
+    for (let seq = 0; seq < options.count; seq++) {
+      if (seq === options.faultAt) fault = options.fault();
+      sends.push(this.publish(bus, seq));
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+    }
+    await fault;
+    await Promise.all(sends);
+  }
+
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  handled(name: string): number[] {
+    return this.#handled.get(name) ?? [];
+  }
+
+  /** Confirmed events the handler never saw. */
+  lost(name: string): number[] {
+    const seen = new Set(this.handled(name));
+    return [...this.confirmed].filter((seq) => !seen.has(seq));
+  }
+
+  duplicates(name: string): number {
+    const seen = this.handled(name);
+    return seen.length - new Set(seen).size;
+  }
+
+  /** A one-line account for the test log and the reliability doc. */
+  summary(label: string): string {
+    const handlers = [...this.#handled.keys()]
+      .map((name) => `${name}: handled ${new Set(this.handled(name)).size}, lost ${this.lost(name).length}, dup ${this.duplicates(name)}`)
+      .join('; ');
+    return `[fault] ${label}: published ${this.published}, confirmed ${this.confirmed.size}, rejected ${this.rejected.length}, pending ${this.pending}; ${handlers}`;
+  }
+}
