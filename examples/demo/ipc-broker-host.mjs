@@ -28,6 +28,7 @@ export function hostIpcBroker(broker, child) {
       side.transport.start({
         onStatus: (status, cause) => send({ remit: 'status', tid, status, ...(cause ? { cause: errorForIpc(cause) } : {}) }),
         onError: (error) => send({ remit: 'error', tid, error: errorForIpc(error) }),
+        onReturn: (message) => send({ remit: 'return', tid, message: toIpcMessage(message) }),
       }),
     publish: (side, tid, { message, target, timeoutMs }) =>
       side.transport.publish({ message: fromIpcMessage(message), target, timeoutMs }),

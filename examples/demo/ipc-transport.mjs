@@ -10,6 +10,7 @@
 //   parent → child  { remit: 'reply', tid, call, ok, value?, error? }
 //                   { remit: 'status', tid, status, cause? }                  TransportHooks.onStatus
 //                   { remit: 'error', tid, error }                            TransportHooks.onError
+//                   { remit: 'return', tid, message }                         TransportHooks.onReturn
 //                   { remit: 'delivery', tid, consumer, delivery, queue, redelivered, message }
 
 import { randomUUID } from 'node:crypto';
@@ -134,6 +135,9 @@ class IpcTransport {
         break;
       case 'error':
         this.#hooks?.onError(toError(message.error));
+        break;
+      case 'return':
+        this.#hooks?.onReturn(fromIpcMessage(message.message));
         break;
       case 'delivery': {
         const settle = (outcome) => this.#send({ remit: 'settle', delivery: message.delivery, outcome });

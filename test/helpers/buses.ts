@@ -28,6 +28,12 @@ export class TestTopology {
     return group;
   }
 
+  /** Deletes this queue on cleanup too. */
+  track(queue: string): string {
+    this.#queues.push(queue);
+    return queue;
+  }
+
   async cleanup(): Promise<void> {
     await Promise.all(this.#buses.splice(0).map((bus) => bus.close({ timeoutMs: 2000 })));
     await deleteTopology({ queues: [...this.#queues, this.deadLetter], exchanges: [this.exchange, this.deadLetter] });

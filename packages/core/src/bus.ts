@@ -112,6 +112,7 @@ class RemitBus<E extends object> implements Bus<E> {
     retried: 0,
     deadLettered: 0,
     duplicates: 0,
+    unroutable: 0,
     reconnects: 0,
   };
   #lifecycle: Lifecycle = 'idle';
@@ -256,6 +257,16 @@ class RemitBus<E extends object> implements Bus<E> {
         onError: (error) => {
           this.#status.recordError(error);
           this.#report({ kind: 'transport', error });
+        },
+        onReturn: (message) => {
+          this.#stats.unroutable++;
+          const name = message.properties.type ?? message.routingKey;
+          this.#report({
+            kind: 'unroutable',
+            error: new RemitError(`Event "${name}" reached no queue: no instance or group is listening, so RabbitMQ dropped it.`),
+            event: name,
+            ...(message.properties.messageId ? { id: message.properties.messageId } : {}),
+          });
         },
       });
       this.#broadcastCancel = await this.#transport.consume(this.#broadcastQueue(), this.#options.prefetch, (delivery) =>

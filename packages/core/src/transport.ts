@@ -61,6 +61,8 @@ export interface TransportHooks {
   onStatus(status: TransportStatus, cause?: Error): void;
   /** A failure that did not change the status (a channel error, a cancelled consumer). */
   onError(error: Error): void;
+  /** An event reached no queue (nothing is bound to the exchange); the broker dropped it. */
+  onReturn(message: WireMessage): void;
 }
 
 export interface PublishRequest {

@@ -103,11 +103,13 @@ export interface BusStats {
   retried: number;
   deadLettered: number;
   duplicates: number;
+  /** Events the broker confirmed but no queue took (nobody was listening). */
+  unroutable: number;
   reconnects: number;
 }
 
 /** Where a failure happened, for `onError`. */
-export type FailureKind = 'handler' | 'decode' | 'dead-letter' | 'transport';
+export type FailureKind = 'handler' | 'decode' | 'dead-letter' | 'transport' | 'unroutable';
 
 export interface FailureReport {
   readonly kind: FailureKind;

@@ -64,7 +64,7 @@ describe('Outbox', () => {
     let settled = false;
     const result = outbox.enqueue(request('a')).then(() => (settled = true));
     fake.writes[0]?.confirm(new Error('nack'));
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(settled).toBe(false);
     expect(fake.writes.map((w) => w.name)).toEqual(['a', 'a']);
     fake.writes[1]?.confirm(null);
@@ -125,5 +125,22 @@ describe('Outbox', () => {
     await expect(pending).rejects.toBeInstanceOf(ClosedError);
     await flushed;
     await expect(outbox.enqueue(request('b'))).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('does not spin when every write to a dying channel fails at once', async () => {
+    const outbox = new Outbox({ maxMessages: 10, maxBytes: 1000 });
+    let writes = 0;
+    outbox.attach({
+      write(_request, onConfirm) {
+        writes++;
+        onConfirm(new Error('channel closed'));
+        return true;
+      },
+      onDrain() {},
+    });
+    const pending = outbox.enqueue(request('a', 10, 300));
+    await expect(pending).rejects.toBeInstanceOf(PublishTimeoutError);
+    // One try per retry delay (50 ms), not millions in a tight loop.
+    expect(writes).toBeLessThan(20);
   });
 });

@@ -1,4 +1,4 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options, SocketOptions } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, SocketOptions } from 'amqplib';
 import { ClosedError, ConnectionError } from '../errors.js';
 import type {
   Delivery,
@@ -13,6 +13,7 @@ import type {
 import { type AmqpOptions, type NormalizedAmqpOptions, normalizeAmqpOptions, redact } from './amqp-options.js';
 import { ConnectionLoop } from './connection-loop.js';
 import { Outbox } from './outbox.js';
+import { publishChannel, withoutUndefined } from './publish-channel.js';
 import { declareQueue, declareExchanges } from './topology.js';
 
 interface Subscription {
@@ -77,7 +78,25 @@ class AmqpTransport implements Transport {
     this.#connection = connection;
     const attempts: { lastError: Error | null } = { lastError: null };
     connection.on('connect', () => {
-      this.#outbox.attach(this.#publishChannel());
+      const live = this.#live;
+      if (!live) return;
+      this.#outbox.attach(
+        publishChannel(live.publish, {
+          exchange: options.exchange,
+          deadLetter: options.deadLetter,
+          safe: (error, fallback) => this.#safe(error, fallback),
+          onReturned: (target, message) => {
+            if (target === 'events') {
+              this.#hooks?.onReturn(message);
+              return;
+            }
+            // Someone deleted the dead-letter queue: declare it again before the retry.
+            declareExchanges(live.publish, options).catch((error: unknown) =>
+              this.#hooks?.onError(this.#safe(error, 'Could not declare the dead-letter queue')),
+            );
+          },
+        }),
+      );
       this.#hooks?.onStatus('connected');
     });
     connection.on('disconnect', (error: Error) => {
@@ -91,7 +110,10 @@ class AmqpTransport implements Transport {
       this.#hooks?.onError(attempts.lastError);
     });
     connection.on('error', (error: Error) => this.#hooks?.onError(this.#safe(error, 'RabbitMQ connection error')));
-    connection.on('blocked', () => this.#outbox.pause());
+    connection.on('blocked', (reason: string) => {
+      this.#outbox.pause();
+      this.#hooks?.onError(new ConnectionError(`RabbitMQ blocked publishing (${reason}); publishes wait in the outbox.`));
+    });
     connection.on('unblocked', () => this.#outbox.resume());
     connection.start();
 
@@ -131,30 +153,6 @@ class AmqpTransport implements Transport {
     await declareExchanges(publish, this.#options);
     for (const subscription of this.#subscriptions.values()) await this.#startConsumer(consume, subscription);
     this.#live = live;
-  }
-
-  #publishChannel() {
-    return {
-      write: (request: PublishRequest, onConfirm: (error: Error | null) => void): boolean => {
-        const live = this.#live;
-        if (!live) {
-          onConfirm(new ConnectionError('Not connected'));
-          return true;
-        }
-        const { message } = request;
-        const exchange = request.target === 'dead' ? this.#options.deadLetter : this.#options.exchange;
-        try {
-          return live.publish.publish(exchange, message.routingKey, message.body, toPublishOptions(message), (error: unknown) =>
-            onConfirm(error ? this.#safe(error, 'The broker rejected the message') : null),
-          );
-        } catch (error) {
-          // amqplib throws when the channel is already closing; the outbox keeps the message.
-          onConfirm(this.#safe(error, 'Publish failed'));
-          return true;
-        }
-      },
-      onDrain: (resume: () => void) => this.#live?.publish.once('drain', resume),
-    };
   }
 
   async publish(request: PublishRequest): Promise<void> {
@@ -251,28 +249,6 @@ class AmqpTransport implements Transport {
     const message = error instanceof Error ? error.message : fallback;
     return new ConnectionError(redact(message, this.#options.secrets));
   }
-}
-
-/** Copies the fields that are set; amqplib's types (and the wire) have no room for `undefined`. */
-function withoutUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
-}
-
-function toPublishOptions(message: WireMessage): Options.Publish {
-  const { properties } = message;
-  return withoutUndefined({
-    messageId: properties.messageId,
-    type: properties.type,
-    timestamp: properties.timestamp,
-    appId: properties.appId,
-    contentType: properties.contentType,
-    deliveryMode: properties.deliveryMode,
-    correlationId: properties.correlationId,
-    replyTo: properties.replyTo,
-    headers: properties.headers,
-  });
 }
 
 function fromConsumeMessage(raw: ConsumeMessage): WireMessage {

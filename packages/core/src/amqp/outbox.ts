@@ -1,6 +1,8 @@
 import { BufferFullError, ClosedError, PublishTimeoutError } from '../errors.js';
 import type { PublishRequest } from '../transport.js';
 
+const RETRY_DELAY_MS = 50;
+
 /** What the outbox needs from a live confirm channel. */
 export interface PublishChannel {
   /** Writes the message; `onConfirm` gets null on ack, an error on nack or channel loss. Returns false when the socket buffer is full. */
@@ -39,6 +41,8 @@ export class Outbox {
   #channel: PublishChannel | null = null;
   #paused = false;
   #awaitingDrain = false;
+  /** Set after a nack or failed write: the next try waits a moment instead of spinning. */
+  #awaitingRetry = false;
   #closed = false;
 
   constructor(limits: { maxMessages: number; maxBytes: number }) {
@@ -125,7 +129,7 @@ export class Outbox {
   #pump(): void {
     const channel = this.#channel;
     if (!channel) return;
-    while (this.#waiting.length > 0 && !this.#paused && !this.#awaitingDrain) {
+    while (this.#waiting.length > 0 && !this.#paused && !this.#awaitingDrain && !this.#awaitingRetry) {
       const entry = this.#waiting.shift();
       if (!entry) break;
       const write = ++this.#writes;
@@ -154,7 +158,14 @@ export class Outbox {
     if (!this.#unconfirmed.delete(entry)) return;
     const index = this.#waiting.findIndex((waiting) => waiting.seq > entry.seq);
     this.#waiting.splice(index === -1 ? this.#waiting.length : index, 0, entry);
-    if (this.#channel) setImmediate(() => this.#pump());
+    // A channel that is closing fails every write at once; retrying in the same tick would spin
+    // until memory runs out. The connection loop replaces the channel meanwhile.
+    if (this.#awaitingRetry) return;
+    this.#awaitingRetry = true;
+    setTimeout(() => {
+      this.#awaitingRetry = false;
+      this.#pump();
+    }, RETRY_DELAY_MS).unref();
   }
 
   #settle(entry: Entry, error?: Error): void {

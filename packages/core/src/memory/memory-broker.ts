@@ -54,12 +54,14 @@ export class MemoryBroker {
     return [...this.#queues.keys()];
   }
 
-  publish(target: PublishTarget, message: WireMessage): void {
+  /** Routes a message to every bound queue; returns how many took it (0: unroutable). */
+  publish(target: PublishTarget, message: WireMessage): number {
     const queues = target === 'dead' ? [this.#dead()] : [...this.#queues.values()].filter((queue) => queue.spec.kind !== 'dead');
     for (const queue of queues) {
       queue.messages.push({ message: copy(message), redelivered: false, deliveries: 0 });
       this.#schedule(queue);
     }
+    return queues.length;
   }
 
   declare(spec: QueueSpec): void {

@@ -17,14 +17,18 @@ class MemoryTransport implements Transport {
     this.#broker = broker;
   }
 
+  #hooks: TransportHooks | null = null;
+
   async start(hooks: TransportHooks): Promise<void> {
     if (this.#closed) throw new ClosedError('The memory transport');
+    this.#hooks = hooks;
     hooks.onStatus('connected');
   }
 
   async publish(request: PublishRequest): Promise<void> {
     if (this.#closed) throw new ClosedError('The memory transport');
-    this.#broker.publish(request.target, request.message);
+    const routed = this.#broker.publish(request.target, request.message);
+    if (routed === 0 && request.target === 'events') this.#hooks?.onReturn(request.message);
   }
 
   async consume(queue: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>> {
