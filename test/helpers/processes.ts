@@ -56,9 +56,18 @@ export class ChildInstance {
     });
   }
 
+  /** Sends a signal; resolves with the exit code (null when killed by the signal). */
+  async signal(signal: NodeJS.Signals): Promise<number | null> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return this.#child.exitCode;
+    const exited = new Promise<number | null>((resolve) => this.#child.once('exit', (code) => resolve(code)));
+    this.#child.kill(signal);
+    return exited;
+  }
+
   /** Asks the child to close its bus and waits for it to exit; kills it if it does not. */
   async stop(): Promise<number | null> {
     if (this.#child.exitCode !== null) return this.#child.exitCode;
+    if (this.#child.signalCode !== null) return null;
     const exited = new Promise<number | null>((resolve) => this.#child.once('exit', (code) => resolve(code)));
     this.#child.send({ type: 'close' });
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), 10_000);

@@ -10,7 +10,7 @@ import type {
   TransportHooks,
   WireMessage,
 } from '../transport.js';
-import { type AmqpOptions, type NormalizedAmqpOptions, normalizeAmqpOptions, redact } from './amqp-options.js';
+import { type AmqpOptions, maskUrl, type NormalizedAmqpOptions, normalizeAmqpOptions, redact } from './amqp-options.js';
 import { ConnectionLoop } from './connection-loop.js';
 import { Outbox } from './outbox.js';
 import { publishChannel, withoutUndefined } from './publish-channel.js';
@@ -105,8 +105,11 @@ class AmqpTransport implements Transport {
       for (const subscription of this.#subscriptions.values()) subscription.consumerTag = null;
       if (!this.#closing) this.#hooks?.onStatus('disconnected', this.#safe(error, 'Lost the connection to RabbitMQ'));
     });
-    connection.on('connect-failed', (error: Error) => {
-      attempts.lastError = this.#safe(error, 'Could not connect to RabbitMQ');
+    connection.on('connect-failed', (error: Error, urlIndex: number) => {
+      // amqplib reports a refused vhost or permission only as an unexpected close frame.
+      const hint = /ConnectionOpenOk/.test(error.message) ? ' (the broker refused to open the connection: does the vhost exist, and may this user use it?)' : '';
+      const url = maskUrl(options.urls[urlIndex] ?? '');
+      attempts.lastError = this.#safe(new Error(`Could not connect to ${url}: ${error.message}${hint}`), 'Could not connect to RabbitMQ');
       this.#hooks?.onError(attempts.lastError);
     });
     connection.on('error', (error: Error) => this.#hooks?.onError(this.#safe(error, 'RabbitMQ connection error')));
@@ -127,9 +130,9 @@ class AmqpTransport implements Transport {
       await connection.close().catch(() => {});
       this.#connection = null;
       const { lastError } = attempts;
-      const detail = lastError ? `: ${lastError.message}` : '';
+      const detail = lastError ? ` Last attempt: ${lastError.message}` : '';
       throw new ConnectionError(
-        `Could not connect to ${options.safeUrl} within ${options.connectTimeoutMs} ms${detail}. Is RabbitMQ running and the URL right?`,
+        `Could not connect to ${options.safeUrl} within ${options.connectTimeoutMs} ms. Is RabbitMQ running and the URL right?${detail}`,
         { cause: lastError ?? this.#safe(cause, 'connect failed') },
       );
     }

@@ -75,7 +75,8 @@ export class ConnectionLoop extends EventEmitter {
   async #connect(): Promise<void> {
     if (this.#stopped) return;
     const { urls, socketOptions } = this.#options;
-    const url = urls[this.#urlIndex % urls.length] ?? '';
+    const urlIndex = this.#urlIndex % urls.length;
+    const url = urls[urlIndex] ?? '';
     let model: ChannelModel | null = null;
     let closedDuringSetup = false;
     try {
@@ -100,13 +101,13 @@ export class ConnectionLoop extends EventEmitter {
       this.#model = current;
       this.#attempt = 0;
       this.#firstConnect.resolve();
-      this.emit('connect', current, this.#urlIndex % urls.length);
+      this.emit('connect', current, urlIndex);
     } catch (error) {
       await model?.close().catch(() => {});
       if (this.#stopped) return;
       // The next attempt goes to the next node: a dead node should not hold up recovery.
       this.#urlIndex++;
-      this.emit('connect-failed', error instanceof Error ? error : new Error(String(error)));
+      this.emit('connect-failed', error instanceof Error ? error : new Error(String(error)), urlIndex);
       this.#schedule();
     }
   }
