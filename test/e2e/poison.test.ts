@@ -14,7 +14,7 @@ interface Poison {
   messageId?: string | undefined;
 }
 
-const MAX_PAYLOAD = 4096;
+const MAX_PAYLOAD = 64 * 1024;
 
 const poisons: Poison[] = [
   { reason: 'invalid-json', body: Buffer.from('this is not JSON'), headers: { [Header.codec]: 'json' } },
@@ -26,6 +26,21 @@ const poisons: Poison[] = [
   { reason: 'unsupported-version', body: Buffer.from('{}'), headers: { [Header.version]: 2 } },
   { reason: 'missing-id', body: Buffer.from('{}'), messageId: undefined },
   { reason: 'oversized', body: Buffer.from(JSON.stringify({ blob: 'x'.repeat(MAX_PAYLOAD) })), headers: { [Header.codec]: 'json' } },
+  // Malformed headers: a codec name that is not a string.
+  { reason: 'unknown-codec', body: Buffer.from('{}'), headers: { [Header.codec]: 42 } },
+  { reason: 'unknown-codec', body: Buffer.from('{}'), headers: { [Header.codec]: { nested: 'table' } } },
+  // A class tag nobody registered on this bus.
+  {
+    reason: 'invalid-superjson',
+    body: Buffer.from('{"json":{"a":{"x":1}},"meta":{"values":{"a":[["class","Unregistered"]]}}}'),
+    headers: { [Header.codec]: 'superjson' },
+  },
+  // Deep enough to exhaust the stack of a recursive decoder.
+  {
+    reason: 'invalid-superjson',
+    body: Buffer.from(`{"json":${'['.repeat(3000)}1${']'.repeat(3000)},"meta":{"values":{"${'0.'.repeat(2999)}0":["Date"]}}}`),
+    headers: { [Header.codec]: 'superjson' },
+  },
 ];
 
 describe('poison messages published with raw amqplib', () => {

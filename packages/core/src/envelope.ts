@@ -127,7 +127,11 @@ export function fromWireMessage(
     throw new DecodeError('unsupported-version', `Wire format version ${String(version)} is not supported (expected ${WIRE_VERSION}).`);
   }
   // A message without the header is plain JSON: the simplest thing another language can send.
-  const codecName = text(headers[Header.codec]) ?? 'json';
+  const rawCodec = headers[Header.codec];
+  const codecName = rawCodec === undefined || rawCodec === null ? 'json' : text(rawCodec);
+  if (codecName === undefined) {
+    throw new DecodeError('unknown-codec', `The "${Header.codec}" header is a ${typeof rawCodec}, not a codec name.`);
+  }
   const codec = options.codecs(codecName);
   if (!codec) {
     throw new DecodeError('unknown-codec', `No codec named "${codecName}" is known to this bus.`);
