@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { checkEventName, checkHeaders, groupName, handlerLabel, requireOptions } from './arguments.js';
+import type { Bus } from './bus-api.js';
 import type { Codec, RegisterableClass } from './codec.js';
 import { jsonCodec } from './codec.js';
 import { Dispatcher, type QueueRole } from './dispatcher.js';
@@ -24,36 +26,9 @@ import type {
   SubscribeOptions,
   Unsubscribe,
 } from './types.js';
-import { integer, isRecord, rejectUnknownKeys } from './validate.js';
-
-/** A distributed event bus; see `createBus`. */
-export interface Bus<E extends object = EventMap> extends AsyncDisposable {
-  readonly service: string;
-  readonly instanceId: string;
-  /** Runs `handler` for every `name` event; broadcast by default, `{ group }` for one instance per group. */
-  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe;
-  /** Like `on`, for the next event only. */
-  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe;
-  /** Removes `handler` from `name`, or every handler of `name` without one. */
-  off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void;
-  /** Runs `handler` for every broadcast event. */
-  onAny(handler: AnyEventHandler<E>): Unsubscribe;
-  offAny(handler?: AnyEventHandler<E>): void;
-  /** Sends an event to every instance; resolves once the broker confirmed it. */
-  publish<K extends EventName<E>>(name: K, payload: E[K], options?: PublishOptions): Promise<void>;
-  /** Connects, declares topology and starts consuming. Idempotent. */
-  start(): Promise<void>;
-  /** Stops consuming, lets running handlers finish, flushes publishes, then disconnects. Idempotent. */
-  close(options?: CloseOptions): Promise<void>;
-  health(): BusHealth;
-  stats(): BusStats;
-  onStatus(listener: (change: StatusChange) => void): Unsubscribe;
-  /** Lets the default codec send and rebuild instances of `cls` (superjson), on this bus only. */
-  registerClass(cls: RegisterableClass, name?: string): void;
-}
+import { integer, rejectUnknownKeys } from './validate.js';
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
-const MAX_EVENT_NAME_BYTES = 255;
 
 /**
  * `draining`: close() has begun and running handlers are finishing; they (and anything else still
@@ -61,37 +36,6 @@ const MAX_EVENT_NAME_BYTES = 255;
  * done, new publishes are refused, the outbox is flushed.
  */
 type Lifecycle = 'idle' | 'starting' | 'started' | 'draining' | 'closing' | 'closed';
-
-function handlerLabel(fn: { name: string }, fallback: string): string {
-  return fn.name && fn.name !== 'anonymous' ? fn.name : fallback;
-}
-
-function groupName(service: string, group: SubscribeOptions['group']): string | null {
-  if (group === undefined || group === false) return null;
-  if (group === true) return service;
-  if (typeof group !== 'string' || !/^[A-Za-z0-9_.:-]{1,200}$/.test(group)) {
-    throw new ConfigError('group', 'expected true or a name of letters, digits, ".", "_", ":" or "-".');
-  }
-  return group;
-}
-
-function checkEventName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > MAX_EVENT_NAME_BYTES) {
-    throw new ConfigError('name', `an event name is a non-empty string of at most ${MAX_EVENT_NAME_BYTES} bytes.`);
-  }
-}
-
-function checkHeaders(headers: unknown): Record<string, HeaderValue> | undefined {
-  if (headers === undefined) return undefined;
-  if (!isRecord(headers)) throw new ConfigError('headers', 'expected an object of string, number or boolean values.');
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.startsWith('remit-')) throw new ConfigError(`headers.${key}`, 'header names starting with "remit-" are reserved.');
-    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-      throw new ConfigError(`headers.${key}`, 'expected a string, number, boolean or null.');
-    }
-  }
-  return headers as Record<string, HeaderValue>;
-}
 
 class RemitBus<E extends object> implements Bus<E> {
   readonly service: string;
@@ -414,11 +358,6 @@ class RemitBus<E extends object> implements Bus<E> {
       // onError is the last stop for failures; a bug in it must not take the consumer down.
     }
   }
-}
-
-function requireOptions(options: unknown): Record<string, unknown> {
-  if (!isRecord(options)) throw new ConfigError('options', 'expected an object.');
-  return options;
 }
 
 function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<unknown> {
