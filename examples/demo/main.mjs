@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { memoryBroker } from '@remit/core';
+import { maskUrl, memoryBroker } from '@remit/core';
 import { hostIpcBroker } from './ipc-broker-host.mjs';
 
 const INSTANCES = [
@@ -41,16 +41,6 @@ const STEPS = [
 ];
 const STEP_TIMEOUT_MS = 10_000;
 const DEMO_TIMEOUT_MS = 30_000;
-
-function maskUrl(url) {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparsable url>';
-  }
-}
 
 const amqpUrl = process.env.AMQP_URL;
 console.log(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FailureReport, Header } from '@remit/core';
-import { drainQueue, rawChannel, waitFor } from '../helpers/broker.js';
+import { drainQueue, queueInfo, rawChannel, waitFor } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 
 let topology: TestTopology;
@@ -11,15 +11,6 @@ async function deadLetters(queue: string) {
   const raw = await rawChannel();
   try {
     return await drainQueue(raw.channel, queue);
-  } finally {
-    await raw.close();
-  }
-}
-
-async function deadCount(queue: string): Promise<number> {
-  const raw = await rawChannel();
-  try {
-    return (await raw.channel.checkQueue(queue)).messageCount;
   } finally {
     await raw.close();
   }
@@ -40,7 +31,7 @@ describe('failing handlers', () => {
     consumer.on('user.created', (user) => void healthy.push(user));
     await Promise.all([publisher.start(), consumer.start()]);
     await publisher.publish('user.created', { id: 'u1' });
-    await waitFor('the dead letter', async () => (await deadCount(topology.deadLetter)) === 1);
+    await waitFor('the dead letter', async () => (await queueInfo(topology.deadLetter)).messageCount === 1);
     expect(attempts).toBe(3);
     expect(healthy).toHaveLength(1);
     const [dead] = await deadLetters(topology.deadLetter);
@@ -71,7 +62,7 @@ describe('failing handlers', () => {
     await waitFor('the third attempt', () => consumer.stats().handled === 1);
     expect(attempts).toBe(3);
     expect(consumer.stats()).toMatchObject({ retried: 2, failed: 0, deadLettered: 0 });
-    expect(await deadCount(topology.deadLetter)).toBe(0);
+    expect((await queueInfo(topology.deadLetter)).messageCount).toBe(0);
   });
 
   it('dead-letters a group event whose handler keeps failing, once for the group', async () => {
@@ -85,7 +76,7 @@ describe('failing handlers', () => {
     const publisher = topology.bus({ service: 'api' });
     await Promise.all([publisher, ...workers].map((bus) => bus.start()));
     await publisher.publish('task', { n: 1 });
-    await waitFor('the dead letter', async () => (await deadCount(topology.deadLetter)) === 1);
+    await waitFor('the dead letter', async () => (await queueInfo(topology.deadLetter)).messageCount === 1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const dead = await deadLetters(topology.deadLetter);
     expect(dead).toHaveLength(1);

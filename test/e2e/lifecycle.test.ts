@@ -1,20 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FailureReport, StatusChange } from '@remit/core';
-import { rawChannel, waitFor } from '../helpers/broker.js';
+import { queueInfo, rawChannel, waitFor } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 import { closeConnectionsNamed } from '../helpers/rabbitmqctl.js';
 
 let topology: TestTopology;
 afterEach(async () => topology.cleanup());
-
-async function queueDepth(queue: string): Promise<{ messageCount: number; consumerCount: number }> {
-  const raw = await rawChannel();
-  try {
-    return await raw.channel.checkQueue(queue);
-  } finally {
-    await raw.close();
-  }
-}
 
 describe('start, close and drain', () => {
   it('close() lets a running handler finish and acks it, so nobody handles it again', async () => {
@@ -39,7 +30,7 @@ describe('start, close and drain', () => {
     await spare.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(finished).toEqual(['slow']);
-    expect(await queueDepth(`remit.group.${group}`)).toMatchObject({ messageCount: 0 });
+    expect(await queueInfo(`remit.group.${group}`)).toMatchObject({ messageCount: 0 });
   });
 
   it('close({ timeoutMs }) leaves an unfinished message unacked, so the broker redelivers it', async () => {
@@ -105,7 +96,7 @@ describe('start, close and drain', () => {
       await raw.close();
     }
     await waitFor('the cancel report', () => failures.some((failure) => /cancelled the consumer/.test(failure.error.message)));
-    await waitFor('the queue to be back', async () => (await queueDepth(`remit.group.${group}`).catch(() => null))?.consumerCount === 1);
+    await waitFor('the queue to be back', async () => (await queueInfo(`remit.group.${group}`).catch(() => null))?.consumerCount === 1);
     await publisher.publish('job', 7);
     await waitFor('the job after the queue came back', () => heard.includes(7));
     expect(worker.health().status).toBe('connected');

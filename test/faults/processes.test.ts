@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { deleteTopology, rawChannel, unique, waitFor } from '../helpers/broker.js';
+import { deleteTopology, queueInfo, unique, waitFor } from '../helpers/broker.js';
 import { ChildInstance } from '../helpers/processes.js';
 
 const children: ChildInstance[] = [];
@@ -16,15 +16,6 @@ function names() {
   cleanup.exchanges.push(exchange, deadLetter);
   cleanup.queues.push(deadLetter, `remit.group.${group}`);
   return { exchange, deadLetter, group };
-}
-
-async function depth(queue: string): Promise<number> {
-  const raw = await rawChannel();
-  try {
-    return (await raw.channel.checkQueue(queue)).messageCount;
-  } finally {
-    await raw.close();
-  }
 }
 
 describe('process faults, counted', () => {
@@ -65,6 +56,6 @@ describe('process faults, counted', () => {
     console.log(`[fault] SIGTERM drain: 5 running, ${worker.of('group').length} finished before exit`);
     expect(worker.of('group')).toHaveLength(5);
     expect(worker.of('drained')).toHaveLength(1);
-    expect(await depth(`remit.group.${group}`)).toBe(0);
+    expect((await queueInfo(`remit.group.${group}`)).messageCount).toBe(0);
   });
 });

@@ -71,3 +71,13 @@ export async function drainQueue(channel: Channel, queue: string): Promise<amqpl
     messages.push(message);
   }
 }
+
+/** A queue's message and consumer counts, read with a short-lived raw connection. */
+export async function queueInfo(queue: string): Promise<{ messageCount: number; consumerCount: number }> {
+  const raw = await rawChannel();
+  try {
+    return await raw.channel.checkQueue(queue);
+  } finally {
+    await raw.close();
+  }
+}

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Bus } from '@remit/core';
 
 export type Sequence = { seq: number };
@@ -76,5 +77,16 @@ export class Ledger {
       .map((name) => `${name}: handled ${new Set(this.handled(name)).size}, lost ${this.lost(name).length}, dup ${this.duplicates(name)}`)
       .join('; ');
     return `[fault] ${label}: published ${this.published}, confirmed ${this.confirmed.size}, rejected ${this.rejected.length}, pending ${this.pending}; ${handlers}`;
+  }
+}
+
+/** Nothing pending or rejected, and the named handlers saw every confirmed event exactly once. */
+export function expectNothingLost(ledger: Ledger, handlers: string[]): void {
+  expect(ledger.pending).toBe(0);
+  expect(ledger.rejected).toEqual([]);
+  expect(ledger.confirmed.size).toBe(ledger.published);
+  for (const handler of handlers) {
+    expect(ledger.lost(handler), `${handler} lost`).toEqual([]);
+    expect(ledger.duplicates(handler), `${handler} duplicates`).toBe(0);
   }
 }

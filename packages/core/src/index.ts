@@ -2,6 +2,7 @@ export { createBus } from './bus.js';
 export type { Bus } from './bus-api.js';
 export type { BusOptions, RetryOptions } from './options.js';
 export { amqp } from './amqp/amqp-transport.js';
+export { maskUrl } from './amqp/amqp-options.js';
 export type { AmqpOptions } from './amqp/amqp-options.js';
 export { memory } from './memory/memory-transport.js';
 export { memoryBroker, MemoryBroker } from './memory/memory-broker.js';
