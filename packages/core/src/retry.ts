@@ -8,10 +8,15 @@ export interface BackoffOptions {
 
 export type AttemptResult = { ok: true } | { ok: false; error: Error; attempts: number };
 
-/** Exponential backoff with ±20 % jitter, so many failing instances do not retry in lockstep. */
+const JITTER = 0.2;
+
+/**
+ * Exponential backoff with ±20 % jitter, so many failing instances do not retry in lockstep. The
+ * base is capped at maxDelayMs / 1.2, so even the highest jitter never exceeds maxDelayMs.
+ */
 export function backoffDelay(attempt: number, options: Omit<BackoffOptions, 'attempts'>): number {
-  const base = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** (attempt - 1));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
+  const base = Math.min(options.maxDelayMs / (1 + JITTER), options.initialDelayMs * 2 ** (attempt - 1));
+  return Math.round(base * (1 - JITTER + Math.random() * 2 * JITTER));
 }
 
 export function toError(value: unknown): Error {

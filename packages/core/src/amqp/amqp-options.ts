@@ -35,9 +35,9 @@ export interface AmqpOptions {
     /** @default 100 */
     initialDelayMs?: number;
     /**
-     * Longest wait between attempts. Short, so consuming resumes within about a second of the
-     * broker answering again; an attempt against a down broker costs one refused TCP connect.
-     * @default 1000
+     * Longest wait between attempts, jitter included. Short, so consuming resumes within a second
+     * of the broker answering again; an attempt against a down broker costs one refused connect.
+     * @default 500
      */
     maxDelayMs?: number;
   };
@@ -150,7 +150,7 @@ export function normalizeAmqpOptions(input: unknown): NormalizedAmqpOptions {
     connectTimeoutMs: integer('transport.connectTimeoutMs', options.connectTimeoutMs, 30_000, { min: 1 }),
     reconnect: {
       initialDelayMs,
-      maxDelayMs: integer('transport.reconnect.maxDelayMs', reconnect.maxDelayMs, Math.max(1000, initialDelayMs), {
+      maxDelayMs: integer('transport.reconnect.maxDelayMs', reconnect.maxDelayMs, Math.max(500, initialDelayMs), {
         min: initialDelayMs,
       }),
     },
