@@ -1,5 +1,5 @@
 import { DedupWindow } from './dedup-window.js';
-import { type CodecLookup, type DecodedEvent, fromWireMessage, toDeadLetter, type DeadLetterDetails } from './envelope.js';
+import { type CodecLookup, type DecodedEvent, fromWireMessage, Header, toDeadLetter, type DeadLetterDetails } from './envelope.js';
 import { DecodeError } from './errors.js';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry.js';
 import type { BackoffOptions } from './retry.js';
@@ -42,6 +42,12 @@ export class Dispatcher {
   async dispatch(delivery: Delivery, role: QueueRole): Promise<void> {
     const deps = this.#deps;
     deps.stats.received++;
+    // The publisher ran its own broadcast handlers directly (`local`), or chose not to; its broker
+    // copy is dropped before paying for a decode.
+    if (role.kind === 'broadcast' && delivery.message.properties.headers[Header.instance] === deps.instanceId) {
+      delivery.ack();
+      return;
+    }
     let event: DecodedEvent;
     try {
       event = fromWireMessage(delivery.message, {
@@ -61,11 +67,6 @@ export class Dispatcher {
         queue: delivery.queue,
         ...(name ? { event: name } : {}),
       });
-      return;
-    }
-    // The publisher ran its own broadcast handlers directly (`local`), or chose not to.
-    if (role.kind === 'broadcast' && event.meta.instance === deps.instanceId) {
-      delivery.ack();
       return;
     }
     const window = this.#window(delivery.queue);

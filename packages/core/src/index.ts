@@ -6,7 +6,7 @@ export { maskUrl } from './amqp/amqp-options.js';
 export type { AmqpOptions } from './amqp/amqp-options.js';
 export { memory } from './memory/memory-transport.js';
 export { memoryBroker, MemoryBroker } from './memory/memory-broker.js';
-export { jsonCodec } from './codec.js';
+export { jsonCodec, SuperjsonCodec } from './codec.js';
 export type { Codec, CodecOption, RegisterableClass } from './codec.js';
 export { WIRE_VERSION, Header } from './envelope.js';
 export {

@@ -67,6 +67,9 @@ class AmqpTransport implements Transport {
       socketOptions: {
         // node:tls options, which amqplib passes to tls.connect; its own type omits `| undefined`.
         ...(options.tls as SocketOptions | undefined),
+        // Small frames (acks, confirms) share the socket with publishes; with Nagle's algorithm
+        // on, they wait for the peer's delayed TCP ack (measured: p50 27 ms instead of 0.5 ms).
+        noDelay: true,
         clientProperties: {
           connection_name: options.connectionName ?? `remit ${this.#context.service} ${this.#context.instanceId}`,
         },

@@ -1,0 +1,49 @@
+// One consumer process: raw amqplib (prefetch 500, manual acks, JSON) or a remit bus with default
+// options. Reports when the expected number of events has arrived.
+import amqplib from 'amqplib';
+import { amqp, createBus } from '@remit/core';
+
+const { mode, url, exchange, expected } = JSON.parse(process.env.BENCH ?? '{}');
+let received = 0;
+let first = 0;
+let latencies = [];
+const onEvent = (sentAt) => {
+  if (received === 0) first = performance.timeOrigin + performance.now();
+  received++;
+  if (typeof sentAt === 'number') latencies.push(performance.timeOrigin + performance.now() - sentAt);
+  if (received === expected) {
+    const last = performance.timeOrigin + performance.now();
+    process.send({ type: 'done', first, last, cpu: process.cpuUsage(), latencies });
+  }
+};
+
+if (mode === 'raw') {
+  const connection = await amqplib.connect(url);
+  const channel = await connection.createChannel();
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(queue, exchange, '');
+  await channel.prefetch(500);
+  await channel.consume(queue, (message) => {
+    if (!message) return;
+    const payload = JSON.parse(message.content.toString());
+    channel.ack(message);
+    onEvent(payload.sentAt);
+  });
+  process.on('message', async (message) => {
+    if (message.type === 'stop') {
+      await connection.close();
+      process.exit(0);
+    }
+  });
+} else {
+  const bus = createBus({ service: 'bench-consumer', transport: amqp({ url, exchange }) });
+  bus.on('bench', (payload) => onEvent(payload.sentAt));
+  await bus.start();
+  process.on('message', async (message) => {
+    if (message.type === 'stop') {
+      await bus.close();
+      process.exit(0);
+    }
+  });
+}
+process.send({ type: 'ready', cpu: process.cpuUsage() });

@@ -1,0 +1,14 @@
+import { fork } from 'node:child_process';
+import amqplib from 'amqplib';
+const url='amqp://guest:guest@127.0.0.1:5672';
+const [pubMode, conMode] = process.argv.slice(2);
+const exchange='lat.'+Date.now();
+const c=await amqplib.connect(url); const ch=await c.createChannel(); await ch.assertExchange(exchange,'fanout',{durable:true});
+const cfg=(mode)=>({env:{...process.env,BENCH:JSON.stringify({mode,url,exchange,expected:2000,count:2000,payload:'plain',rate:1000})}});
+const con=fork('/work/main/test/bench/consumer.mjs',cfg(conMode));
+await new Promise(r=>con.once('message',r));
+const pub=fork('/work/main/test/bench/publisher.mjs',cfg(pubMode));
+await new Promise(r=>pub.once('message',r)); pub.send({type:'go'});
+const done=await new Promise(r=>con.on('message',m=>m.type==='done'&&r(m)));
+const l=done.latencies.sort((a,b)=>a-b); console.log(pubMode,conMode,'p50',l[1000].toFixed(2),'p99',l[1980].toFixed(2));
+con.send({type:'stop'}); await ch.deleteExchange(exchange); await c.close(); setTimeout(()=>process.exit(0),500);

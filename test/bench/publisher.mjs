@@ -1,0 +1,74 @@
+// The publisher process: raw amqplib (confirm channel, JSON, up to 1000 publishes in flight
+// between confirm waits) or remit with default options (the same 1000 publishes in flight).
+// With `rate`, publishes at that many events per second instead of as fast as possible.
+import amqplib from 'amqplib';
+import { amqp, createBus } from '@remit/core';
+import { payloads } from './payloads.mjs';
+
+const { mode, url, exchange, count, payload, rate } = JSON.parse(process.env.BENCH ?? '{}');
+const make = payloads[payload];
+const IN_FLIGHT = 1000;
+const now = () => performance.timeOrigin + performance.now();
+
+async function paced(send) {
+  const started = now();
+  for (let seq = 0; seq < count; seq++) {
+    const due = started + (seq * 1000) / rate;
+    const wait = due - now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    await send(seq);
+  }
+}
+
+let first = 0;
+if (mode === 'raw') {
+  const connection = await amqplib.connect(url);
+  const channel = await connection.createConfirmChannel();
+  const publishOne = (seq) => {
+    const body = make(seq);
+    body.sentAt = now();
+    // Plain JSON, as a raw amqplib user would send it: BigInt as a string, Map and Set as they fall.
+    const json = JSON.stringify(body, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+    return channel.publish(exchange, 'bench', Buffer.from(json), { persistent: false, contentType: 'application/json' });
+  };
+  process.send({ type: 'ready' });
+  await new Promise((resolve) => process.once('message', resolve));
+  first = now();
+  if (rate) {
+    await paced(async (seq) => {
+      if (!publishOne(seq)) await new Promise((resolve) => channel.once('drain', resolve));
+    });
+  } else {
+    for (let seq = 0; seq < count; seq++) {
+      if (!publishOne(seq)) await new Promise((resolve) => channel.once('drain', resolve));
+      if ((seq + 1) % IN_FLIGHT === 0) await channel.waitForConfirms();
+    }
+  }
+  await channel.waitForConfirms();
+  await connection.close();
+} else {
+  const bus = createBus({ service: 'bench-publisher', transport: amqp({ url, exchange }) });
+  await bus.start();
+  process.send({ type: 'ready' });
+  await new Promise((resolve) => process.once('message', resolve));
+  first = now();
+  const publishOne = (seq) => {
+    const body = make(seq);
+    body.sentAt = now();
+    return bus.publish('bench', body);
+  };
+  if (rate) {
+    const pending = [];
+    await paced(async (seq) => void pending.push(publishOne(seq)));
+    await Promise.all(pending);
+  } else {
+    for (let start = 0; start < count; start += IN_FLIGHT) {
+      const batch = [];
+      for (let seq = start; seq < Math.min(count, start + IN_FLIGHT); seq++) batch.push(publishOne(seq));
+      await Promise.all(batch);
+    }
+  }
+  await bus.close();
+}
+process.send({ type: 'done', first, cpu: process.cpuUsage() });
+process.exit(0);
