@@ -54,6 +54,9 @@ export class SuperjsonCodec implements Codec {
   }
 
   encode(value: unknown): Buffer {
+    // Fast path: for plain JSON data superjson would write `{"json":<value>}` with no meta, after a
+    // walk that costs about 3× JSON.stringify (measured with `pnpm bench`). The same bytes, cheaper.
+    if (isPlainJson(value, 0)) return Buffer.from(`{"json":${JSON.stringify(value)}}`, 'utf8');
     // superjson's types only admit its own value union; every payload is accepted at run time.
     const serialized = this.#superjson.serialize(value as Parameters<SuperJSON['serialize']>[0]);
     return Buffer.from(JSON.stringify(serialized), 'utf8');
@@ -79,6 +82,40 @@ export class SuperjsonCodec implements Codec {
     } catch (cause) {
       throw new DecodeError('invalid-superjson', 'The superjson meta does not match its body.', { cause });
     }
+  }
+}
+
+const MAX_PLAIN_DEPTH = 64;
+
+/**
+ * True when JSON.stringify keeps `value` exactly: plain objects and arrays of strings, finite
+ * numbers (not -0), booleans and null. Anything else (Date, Map, undefined, a class, a deep tree)
+ * goes through superjson.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= MAX_PLAIN_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index++) {
+          if (!(index in value) || !isPlainJson(value[index], depth + 1)) return false;
+        }
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      for (const key in value) {
+        if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
   }
 }
 

@@ -91,3 +91,32 @@ describe('json codec', () => {
     expect(Object.keys(decoded)).toEqual(['__proto__']);
   });
 });
+
+describe('superjson codec fast path', () => {
+  it('writes exactly the bytes superjson would for plain JSON data', async () => {
+    const { SuperJSON } = await import('superjson');
+    const reference = new SuperJSON();
+    const codec = new SuperjsonCodec();
+    const samples: unknown[] = [
+      { id: 'u1', n: 1.5, ok: true, nothing: null, list: [1, 'two', { three: [] }] },
+      'text',
+      42,
+      null,
+      [],
+      { nested: { deeper: { deepest: ['x'] } } },
+    ];
+    for (const sample of samples) {
+      expect(codec.encode(sample).toString()).toBe(JSON.stringify(reference.serialize(sample as never)));
+      expect(codec.decode(codec.encode(sample))).toEqual(sample);
+    }
+  });
+
+  it('leaves what JSON would change to superjson: undefined, -0, NaN, classes, dates', () => {
+    const codec = new SuperjsonCodec();
+    const samples: unknown[] = [{ a: undefined }, -0, Number.NaN, [1, undefined, 3], new Date(0), { at: new Map() }, Object.create(null)];
+    for (const sample of samples) {
+      expect(codec.decode(codec.encode(sample))).toEqual(sample);
+    }
+    expect(Object.is(codec.decode(codec.encode(-0)), -0)).toBe(true);
+  });
+});
