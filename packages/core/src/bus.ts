@@ -3,7 +3,8 @@ import { checkEventName, checkHeaders, groupName, handlerLabel, requireOptions }
 import type { Bus } from './bus-api.js';
 import type { Codec, RegisterableClass } from './codec.js';
 import { jsonCodec } from './codec.js';
-import { Dispatcher, type QueueRole } from './dispatcher.js';
+import { Dispatcher } from './dispatcher.js';
+import { GroupConsumers } from './group-consumers.js';
 import { type CodecLookup, toWireMessage } from './envelope.js';
 import { ClosedError, ConfigError, PayloadTooLargeError, RemitError } from './errors.js';
 import { HandlerRegistry, type HandlerEntry } from './handler-registry.js';
@@ -46,7 +47,7 @@ class RemitBus<E extends object> implements Bus<E> {
   readonly #status = new StatusTracker();
   readonly #dispatcher: Dispatcher;
   readonly #inflight = new Set<Promise<unknown>>();
-  readonly #groupConsumers = new Map<string, Promise<(() => Promise<void>) | null>>();
+  readonly #groups: GroupConsumers;
   readonly #stats: BusStats = {
     published: 0,
     confirmed: 0,
@@ -82,6 +83,17 @@ class RemitBus<E extends object> implements Bus<E> {
       deadLetter: (message) =>
         this.#transport.publish({ message, target: 'dead', timeoutMs: this.#options.publishTimeoutMs }),
     });
+    this.#groups = new GroupConsumers({
+      registry: this.#registry,
+      consume: (group, onDelivery) =>
+        this.#transport.consume(
+          { kind: 'group', name: `remit.group.${group}`, deliveryLimit: options.groupDeliveryLimit },
+          options.prefetch,
+          onDelivery,
+        ),
+      onDelivery: (group, delivery) => this.#track(this.#dispatcher.dispatch(delivery, { kind: 'group', group })),
+      onError: (error) => this.#report({ kind: 'transport', error }),
+    });
   }
 
   // ── handlers ────────────────────────────────────────────────────────────────────────────────
@@ -96,7 +108,7 @@ class RemitBus<E extends object> implements Bus<E> {
 
   off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void {
     this.#registry.remove(name, handler as HandlerEntry['fn'] | undefined);
-    this.#releaseIdleGroups();
+    if (this.#lifecycle === 'started') this.#groups.releaseIdle();
   }
 
   onAny(handler: AnyEventHandler<E>): Unsubscribe {
@@ -128,10 +140,10 @@ class RemitBus<E extends object> implements Bus<E> {
     if (group === null) return this.#registry.addBroadcast(name, entry);
     const remove = this.#registry.addGroup(group, name, entry);
     // #consumeGroup is idempotent, so a handler added while start() is running is not missed.
-    if (this.#lifecycle === 'started' || this.#lifecycle === 'starting') void this.#consumeGroup(group);
+    if (this.#lifecycle === 'started' || this.#lifecycle === 'starting') void this.#groups.ensure(group);
     return () => {
       remove();
-      this.#releaseIdleGroups();
+      if (this.#lifecycle === 'started') this.#groups.releaseIdle();
     };
   }
 
@@ -217,7 +229,7 @@ class RemitBus<E extends object> implements Bus<E> {
         this.#track(this.#dispatcher.dispatch(delivery, { kind: 'broadcast' })),
       );
       // Consuming starts only now, after every handler registered before start() is known.
-      await Promise.all(this.#registry.groups().map((group) => this.#consumeGroup(group)));
+      await Promise.all(this.#registry.groups().map((group) => this.#groups.ensure(group)));
     } catch (caught) {
       const error = toError(caught);
       this.#lifecycle = 'closed';
@@ -242,8 +254,7 @@ class RemitBus<E extends object> implements Bus<E> {
     this.#status.set('closing');
     await starting?.catch(() => {});
     const deadline = AbortSignal.timeout(timeoutMs);
-    const cancels = [this.#broadcastCancel, ...(await Promise.all(this.#groupConsumers.values()))];
-    this.#groupConsumers.clear();
+    const cancels = [this.#broadcastCancel, ...(await this.#groups.takeAll())];
     await Promise.allSettled(cancels.map((cancel) => cancel?.()));
     // Handlers that publish (a reply, a follow-up event) finish normally: publishing is refused
     // only once they are done.
@@ -295,36 +306,6 @@ class RemitBus<E extends object> implements Bus<E> {
       name: `remit.instance.${this.service}.${this.instanceId}`,
       expiresMs: this.#options.stableInstance ? this.#options.instanceQueueExpiresMs : null,
     };
-  }
-
-  #consumeGroup(group: string): Promise<unknown> {
-    let consumer = this.#groupConsumers.get(group);
-    if (!consumer) {
-      const role: QueueRole = { kind: 'group', group };
-      consumer = this.#transport
-        .consume(
-          { kind: 'group', name: `remit.group.${group}`, deliveryLimit: this.#options.groupDeliveryLimit },
-          this.#options.prefetch,
-          (delivery) => this.#track(this.#dispatcher.dispatch(delivery, role)),
-        )
-        .catch((caught: unknown) => {
-          this.#groupConsumers.delete(group);
-          this.#report({ kind: 'transport', error: toError(caught) });
-          return null;
-        });
-      this.#groupConsumers.set(group, consumer);
-    }
-    return consumer;
-  }
-
-  /** Stops consuming a group queue once this instance has no handler left for it. */
-  #releaseIdleGroups(): void {
-    if (this.#lifecycle !== 'started') return;
-    for (const [group, consumer] of this.#groupConsumers) {
-      if (this.#registry.hasGroupHandlers(group)) continue;
-      this.#groupConsumers.delete(group);
-      void consumer.then((cancel) => cancel?.()).catch((caught: unknown) => this.#report({ kind: 'transport', error: toError(caught) }));
-    }
   }
 
   #onTransportStatus(status: TransportStatus, cause?: Error): void {
