@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FailureReport, Header } from '@remit/core';
-import { drainQueue, queueInfo, rawChannel, waitFor } from '../helpers/broker.js';
+import { drainQueue, queueInfo, waitFor, withRawChannel } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 
 let topology: TestTopology;
 afterEach(async () => topology.cleanup());
 
-async function deadLetters(queue: string) {
-  const raw = await rawChannel();
-  try {
-    return await drainQueue(raw.channel, queue);
-  } finally {
-    await raw.close();
-  }
+function deadLetters(queue: string) {
+  return withRawChannel((channel) => drainQueue(channel, queue));
 }
 
 describe('failing handlers', () => {

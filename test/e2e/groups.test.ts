@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { rawChannel, waitFor } from '../helpers/broker.js';
+import { queueInfo, waitFor, withRawChannel } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 
 type Events = { 'invoice.due': { n: number } };
@@ -49,13 +49,7 @@ describe('consumer groups over RabbitMQ', () => {
     const publisher = topology.bus<Events>({ service: 'scheduler' });
     await publisher.start();
     await publisher.publish('invoice.due', { n: 7 });
-    const raw = await rawChannel();
-    try {
-      const queue = await raw.channel.checkQueue(`remit.group.${group}`);
-      expect(queue.messageCount).toBe(1);
-    } finally {
-      await raw.close();
-    }
+    expect((await queueInfo(`remit.group.${group}`)).messageCount).toBe(1);
     const heard: number[] = [];
     const second = topology.bus<Events>({ service: 'keeper' });
     second.on('invoice.due', ({ n }) => void heard.push(n), { group });
@@ -73,11 +67,8 @@ describe('consumer groups over RabbitMQ', () => {
     await bus.start();
     await bus.publish('invoice.due', { n: 1 });
     await waitFor('the group handler', () => heard.length === 1);
-    const raw = await rawChannel();
-    try {
-      await expect(raw.channel.checkQueue(`remit.group.${service}`)).resolves.toMatchObject({ queue: `remit.group.${service}` });
-    } finally {
-      await raw.close();
-    }
+    await expect(withRawChannel((channel) => channel.checkQueue(`remit.group.${service}`))).resolves.toMatchObject({
+      queue: `remit.group.${service}`,
+    });
   });
 });

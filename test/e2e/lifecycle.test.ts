@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FailureReport, StatusChange } from '@remit/core';
-import { queueInfo, rawChannel, waitFor } from '../helpers/broker.js';
+import { queueInfo, waitFor, withRawChannel } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 import { closeConnectionsNamed } from '../helpers/rabbitmqctl.js';
 
@@ -89,12 +89,7 @@ describe('start, close and drain', () => {
     worker.on('job', (n) => void heard.push(n as number), { group });
     const publisher = topology.bus({ service: 'api' });
     await Promise.all([worker.start(), publisher.start()]);
-    const raw = await rawChannel();
-    try {
-      await raw.channel.deleteQueue(`remit.group.${group}`);
-    } finally {
-      await raw.close();
-    }
+    await withRawChannel((channel) => channel.deleteQueue(`remit.group.${group}`));
     await waitFor('the cancel report', () => failures.some((failure) => /cancelled the consumer/.test(failure.error.message)));
     await waitFor('the queue to be back', async () => (await queueInfo(`remit.group.${group}`).catch(() => null))?.consumerCount === 1);
     await publisher.publish('job', 7);

@@ -1,19 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FailureReport, StatusChange } from '@remit/core';
-import { rawChannel, waitFor } from '../helpers/broker.js';
+import { waitFor, withRawChannel } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 
 let topology: TestTopology;
 afterEach(async () => topology.cleanup());
-
-async function raw<T>(work: (channel: Awaited<ReturnType<typeof rawChannel>>['channel']) => Promise<T>): Promise<T> {
-  const connection = await rawChannel();
-  try {
-    return await work(connection.channel);
-  } finally {
-    await connection.close();
-  }
-}
 
 describe('topology broken under a running bus', () => {
   it('reports an event that reached no queue (mandatory publish) and still resolves the publish', async () => {
@@ -25,7 +16,7 @@ describe('topology broken under a running bus', () => {
     const queue = topology.track(`remit.instance.lonely.${instanceId}`);
     await bus.start();
     // Take away the only binding, the bus's own broadcast queue.
-    await raw((channel) => channel.unbindQueue(queue, topology.exchange, ''));
+    await withRawChannel((channel) => channel.unbindQueue(queue, topology.exchange, ''));
     await bus.publish('nobody.listens', { n: 1 });
     await waitFor('the unroutable report', () => failures.some((failure) => failure.kind === 'unroutable'));
     expect(failures.find((failure) => failure.kind === 'unroutable')).toMatchObject({ event: 'nobody.listens' });
@@ -41,7 +32,7 @@ describe('topology broken under a running bus', () => {
     const heard: number[] = [];
     bus.on('after', (n) => void heard.push(n as number), { group: topology.group('exchange') });
     await bus.start();
-    await raw((channel) => channel.deleteExchange(topology.exchange));
+    await withRawChannel((channel) => channel.deleteExchange(topology.exchange));
     // The publish channel dies on the missing exchange; the connection is rebuilt with the
     // exchange and this bus's bindings, and the outbox sends the event again.
     await bus.publish('after', 1);
@@ -59,10 +50,10 @@ describe('topology broken under a running bus', () => {
       throw new Error('always');
     });
     await Promise.all([bus.start(), publisher.start()]);
-    await raw((channel) => channel.deleteQueue(topology.deadLetter));
+    await withRawChannel((channel) => channel.deleteQueue(topology.deadLetter));
     await publisher.publish('doomed', 1);
     await waitFor('the dead letter', async () =>
-      raw(async (channel) => (await channel.checkQueue(topology.deadLetter)).messageCount === 1).catch(() => false),
+      withRawChannel(async (channel) => (await channel.checkQueue(topology.deadLetter)).messageCount === 1).catch(() => false),
     );
     expect(bus.stats().deadLettered).toBe(1);
   });

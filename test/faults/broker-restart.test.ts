@@ -38,14 +38,7 @@ async function scenario(label: string) {
     publisher,
     consumer,
     async finish(): Promise<void> {
-      await waitFor(
-        'every confirmed event at the group and stable broadcast handlers',
-        () => ledger.lost('group').length === 0 && ledger.lost('stable broadcast').length === 0,
-        30_000,
-      ).catch(() => {});
-      // Late duplicates would arrive now, if there were any.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      console.log(ledger.summary(label));
+      await ledger.settle(['group', 'stable broadcast'], label);
       await Promise.all(buses.map((bus) => bus.close({ timeoutMs: 5000 })));
     },
   };

@@ -44,16 +44,6 @@ async function scenario(urls: string[], label: string, publisherUrls: string[] =
   return { ledger, statuses, publisher, consumer };
 }
 
-async function settle(ledger: Ledger, label: string): Promise<void> {
-  await waitFor(
-    'every confirmed event at both handlers',
-    () => ledger.lost('group').length === 0 && ledger.lost('stable broadcast').length === 0,
-    30_000,
-  ).catch(() => {});
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  console.log(ledger.summary(label));
-}
-
 describe('network faults between a consumer and the broker, counted', () => {
   it('detects a black-holed connection by heartbeat, reconnects, and loses nothing', async () => {
     const path = await proxy();
@@ -72,7 +62,7 @@ describe('network faults between a consumer and the broker, counted', () => {
         path.restore();
       },
     });
-    await settle(run.ledger, 'blackhole');
+    await run.ledger.settle(['group', 'stable broadcast'], 'blackhole');
     expectNothingLost(run.ledger, ['group', 'stable broadcast']);
     expect(run.consumer.health().status).toBe('connected');
   }, 60_000);
@@ -91,7 +81,7 @@ describe('network faults between a consumer and the broker, counted', () => {
         }
       },
     });
-    await settle(run.ledger, 'flapping');
+    await run.ledger.settle(['group', 'stable broadcast'], 'flapping');
     expectNothingLost(run.ledger, ['group', 'stable broadcast']);
     expect(run.consumer.stats().reconnects).toBeGreaterThanOrEqual(3);
   }, 60_000);
@@ -114,7 +104,7 @@ describe('network faults between a consumer and the broker, counted', () => {
         await waitFor('the consumer to reconnect through the first URL', () => first.connections > 0, 10_000);
       },
     });
-    await settle(run.ledger, 'failover');
+    await run.ledger.settle(['group', 'stable broadcast'], 'failover');
     expectNothingLost(run.ledger, ['group', 'stable broadcast']);
   }, 60_000);
 

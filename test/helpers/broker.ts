@@ -72,12 +72,17 @@ export async function drainQueue(channel: Channel, queue: string): Promise<amqpl
   }
 }
 
-/** A queue's message and consumer counts, read with a short-lived raw connection. */
-export async function queueInfo(queue: string): Promise<{ messageCount: number; consumerCount: number }> {
+/** Runs `work` on a short-lived raw channel and closes it, whatever happens. */
+export async function withRawChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
   const raw = await rawChannel();
   try {
-    return await raw.channel.checkQueue(queue);
+    return await work(raw.channel);
   } finally {
     await raw.close();
   }
+}
+
+/** A queue's message and consumer counts. */
+export function queueInfo(queue: string): Promise<{ messageCount: number; consumerCount: number }> {
+  return withRawChannel((channel) => channel.checkQueue(queue));
 }

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Bus } from '@remit/core';
+import { waitFor } from './broker.js';
 
 export type Sequence = { seq: number };
 
@@ -69,6 +70,20 @@ export class Ledger {
   duplicates(name: string): number {
     const seen = this.handled(name);
     return seen.length - new Set(seen).size;
+  }
+
+  /**
+   * Waits (up to 30 s) until the named handlers have seen every confirmed event, gives late
+   * duplicates a moment to show up, and logs the account. Never throws: the assertions judge.
+   */
+  async settle(handlers: string[], label: string): Promise<void> {
+    await waitFor(
+      `every confirmed event at ${handlers.join(', ')}`,
+      () => handlers.every((handler) => this.lost(handler).length === 0),
+      30_000,
+    ).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    console.log(this.summary(label));
   }
 
   /** A one-line account for the test log and the reliability doc. */

@@ -36,8 +36,3 @@ export function checkHeaders(headers: unknown): Record<string, HeaderValue> | un
   }
   return headers as Record<string, HeaderValue>;
 }
-
-export function requireOptions(options: unknown): Record<string, unknown> {
-  if (!isRecord(options)) throw new ConfigError('options', 'expected an object.');
-  return options;
-}

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { checkEventName, checkHeaders, groupName, handlerLabel, requireOptions } from './arguments.js';
+import { checkEventName, checkHeaders, groupName, handlerLabel } from './arguments.js';
 import type { Bus } from './bus-api.js';
-import type { Codec, RegisterableClass } from './codec.js';
+import type { RegisterableClass } from './codec.js';
 import { jsonCodec } from './codec.js';
 import { Dispatcher } from './dispatcher.js';
 import { GroupConsumers } from './group-consumers.js';
-import { type CodecLookup, toWireMessage } from './envelope.js';
+import { type CodecLookup, fromWireMessage, toWireMessage } from './envelope.js';
 import { ClosedError, ConfigError, PayloadTooLargeError, RemitError } from './errors.js';
 import { HandlerRegistry, type HandlerEntry } from './handler-registry.js';
 import { type BusOptions, type NormalizedBusOptions, normalizeBusOptions } from './options.js';
@@ -21,13 +21,12 @@ import type {
   EventMap,
   EventName,
   FailureReport,
-  HeaderValue,
   PublishOptions,
   StatusChange,
   SubscribeOptions,
   Unsubscribe,
 } from './types.js';
-import { integer, rejectUnknownKeys } from './validate.js';
+import { integer, rejectUnknownKeys, requireRecord } from './validate.js';
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
@@ -129,7 +128,7 @@ class RemitBus<E extends object> implements Bus<E> {
   #subscribe(name: string, handler: EventHandler<never>, options: SubscribeOptions | undefined, once: boolean): Unsubscribe {
     checkEventName(name);
     if (typeof handler !== 'function') throw new ConfigError('handler', 'expected a function.');
-    if (options !== undefined) rejectUnknownKeys('', requireOptions(options), ['group']);
+    if (options !== undefined) rejectUnknownKeys('', requireRecord('options', options), ['group']);
     const group = groupName(this.service, options?.group);
     const entry: HandlerEntry = {
       fn: handler as HandlerEntry['fn'],
@@ -152,7 +151,7 @@ class RemitBus<E extends object> implements Bus<E> {
   async publish<K extends EventName<E>>(name: K, payload: E[K], options: PublishOptions = {}): Promise<void> {
     if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') throw new ClosedError();
     checkEventName(name);
-    rejectUnknownKeys('', requireOptions(options), ['local', 'headers', 'persistent']);
+    rejectUnknownKeys('', requireRecord('options', options), ['local', 'headers', 'persistent']);
     const headers = checkHeaders(options.headers);
     const codec = this.#options.codec;
     let body: Buffer;
@@ -171,28 +170,21 @@ class RemitBus<E extends object> implements Bus<E> {
       { name, body, codec: codec.name, headers, persistent: options.persistent ?? true },
     );
     this.#stats.published++;
-    if (options.local !== false) this.#runLocal(name, codec, message);
+    if (options.local !== false) this.#runLocal(name, message);
     await this.#transport.publish({ message, target: 'events', timeoutMs: this.#options.publishTimeoutMs });
     this.#stats.confirmed++;
   }
 
   /** This instance's broadcast handlers hear its own event at once, decoded like everyone else's copy. */
-  #runLocal(name: string, codec: Codec, message: ReturnType<typeof toWireMessage>): void {
+  #runLocal(name: string, message: ReturnType<typeof toWireMessage>): void {
     const handlers = this.#registry.takeBroadcast(name);
     if (handlers.length === 0) return;
-    const { properties } = message;
-    const meta = {
-      id: properties.messageId ?? '',
-      name,
-      service: this.service,
-      instance: this.instanceId,
-      publishedAt: new Date(),
+    // Read back exactly as a remote instance would, so local handlers see the same payload and meta.
+    const event = fromWireMessage(message, {
+      codecs: this.#codecLookup,
+      maxPayloadBytes: this.#options.maxPayloadBytes,
       redelivered: false,
-      headers: Object.fromEntries(
-        Object.entries(properties.headers).filter(([key]) => !key.startsWith('remit-')),
-      ) as Record<string, HeaderValue>,
-    };
-    const event = { name, payload: codec.decode(message.body), meta };
+    });
     this.#track(this.#dispatcher.run(handlers, event, message, `${this.service}:${this.instanceId}:local`));
   }
 

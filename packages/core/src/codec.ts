@@ -1,5 +1,6 @@
 import { SuperJSON } from 'superjson';
 import { DecodeError } from './errors.js';
+import { isRecord } from './validate.js';
 
 /**
  * Turns payloads into message bodies and back. Its `name` travels in the `remit-codec` header,
@@ -24,10 +25,6 @@ function parseJson(body: Buffer): unknown {
   } catch (cause) {
     throw new DecodeError('invalid-json', 'The message body is not valid UTF-8 JSON.', { cause });
   }
-}
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Plain JSON: any JSON value is a payload. `undefined` travels as `null`. */
@@ -65,11 +62,11 @@ export class SuperjsonCodec implements Codec {
   decode(body: Buffer): unknown {
     const parsed = parseJson(body);
     // `{}` has neither a value nor a meta describing one (superjson writes `json: null` for undefined).
-    if (!isPlainRecord(parsed) || !('json' in parsed)) {
+    if (!isRecord(parsed) || !('json' in parsed)) {
       throw new DecodeError('wrong-shape', 'A superjson body must be an object with a "json" key.');
     }
     const { json, meta } = parsed;
-    if (meta !== undefined && !isPlainRecord(meta)) {
+    if (meta !== undefined && !isRecord(meta)) {
       throw new DecodeError('wrong-shape', 'The "meta" of a superjson body must be an object.');
     }
     try {
@@ -122,7 +119,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
 /** Checks a custom codec object and returns it; throws a plain message for ConfigError to wrap. */
 export function isCodec(value: unknown): value is Codec {
   return (
-    isPlainRecord(value) &&
+    isRecord(value) &&
     typeof value.name === 'string' &&
     value.name.length > 0 &&
     typeof value.encode === 'function' &&

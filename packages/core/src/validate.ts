@@ -44,12 +44,6 @@ export function nonEmptyString(field: string, value: unknown, fallback?: string)
   return value;
 }
 
-export function boolean(field: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ConfigError(field, `expected true or false, got ${describe(value)}.`);
-  return value;
-}
-
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
