@@ -9,14 +9,17 @@ export interface InstanceMessage {
   [key: string]: unknown;
 }
 
-/** A bus in a child process (fixtures/instance.mjs), with every message it sent kept in order. */
+/**
+ * A bus in a child process, with every message it sent kept in order. The script is
+ * fixtures/instance.mjs unless another fixture that speaks the same IPC messages is given.
+ */
 export class ChildInstance {
   readonly messages: InstanceMessage[] = [];
   readonly #child: ChildProcess;
   instanceId = '';
 
-  constructor(config: Record<string, unknown>) {
-    this.#child = fork(INSTANCE, {
+  constructor(config: Record<string, unknown>, script: string = INSTANCE) {
+    this.#child = fork(script, {
       env: { ...process.env, REMIT_TEST_CONFIG: JSON.stringify({ url: AMQP_URL, ...config }) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
