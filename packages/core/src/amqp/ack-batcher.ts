@@ -1,0 +1,94 @@
+import type { Message } from 'amqplib';
+
+/** The two channel methods the batcher writes with (amqplib's Channel). */
+export interface AckChannel {
+  ack(message: Message, allUpTo?: boolean): void;
+  nack(message: Message, allUpTo?: boolean, requeue?: boolean): void;
+}
+
+type State = 'running' | 'acked' | 'sent';
+
+interface Tracked {
+  readonly message: Message;
+  state: State;
+}
+
+/**
+ * Acknowledges the deliveries of one channel in batches. Each ack frame costs a socket write on
+ * both ends (TCP noDelay is on for latency), so acks settled in the same turn of the event loop go
+ * out as one `multiple` ack covering the longest run of settled deliveries, oldest first. A
+ * delivery settled behind one still running is acked on its own, so a slow handler never holds
+ * back the acks (and prefetch slots) of fast ones. Requeues are sent at once.
+ */
+export class AckBatcher {
+  readonly #channel: AckChannel;
+  /** Deliveries in arrival order (ascending delivery tags); entries before #head are settled and sent. */
+  #tracked: Tracked[] = [];
+  #head = 0;
+  #scheduled = false;
+  #closed = false;
+
+  constructor(channel: AckChannel) {
+    this.#channel = channel;
+  }
+
+  /** Registers a delivery, in the order the channel delivered it. */
+  track(message: Message): { ack(): void; requeue(): void } {
+    const tracked: Tracked = { message, state: 'running' };
+    this.#tracked.push(tracked);
+    return {
+      ack: () => {
+        if (this.#closed || tracked.state !== 'running') return;
+        tracked.state = 'acked';
+        this.#schedule();
+      },
+      requeue: () => {
+        if (this.#closed || tracked.state !== 'running') return;
+        tracked.state = 'sent';
+        this.#channel.nack(message, false, true);
+        this.#schedule();
+      },
+    };
+  }
+
+  /** Sends every pending ack now (before the channel closes). */
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#closed) return;
+    const tracked = this.#tracked;
+    let lastAcked: Tracked | null = null;
+    while (this.#head < tracked.length) {
+      const next = tracked[this.#head];
+      if (next === undefined || next.state === 'running') break;
+      if (next.state === 'acked') lastAcked = next;
+      next.state = 'sent';
+      this.#head++;
+    }
+    // `multiple` acks every outstanding delivery up to this one; requeued ones are no longer outstanding.
+    if (lastAcked) this.#channel.ack(lastAcked.message, true);
+    for (let index = this.#head; index < tracked.length; index++) {
+      const straggler = tracked[index];
+      if (straggler?.state !== 'acked') continue;
+      straggler.state = 'sent';
+      this.#channel.ack(straggler.message, false);
+    }
+    if (this.#head > 1024 && this.#head * 2 > tracked.length) {
+      this.#tracked = tracked.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** The channel is gone: the broker requeued whatever was not acked, so nothing more is sent. */
+  close(): void {
+    this.#closed = true;
+    this.#tracked = [];
+    this.#head = 0;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // After the deliveries of this socket read have been handled, so their acks share a frame.
+    setImmediate(() => this.flush());
+  }
+}
