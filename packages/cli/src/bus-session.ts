@@ -1,0 +1,49 @@
+import { amqp, type Bus, ConfigError, ConnectionError, createBus, RemitError } from '@remit/core';
+import type { BrokerSettings } from './args.js';
+import { CliError, UsageError } from './errors.js';
+
+export interface BusSessionOptions {
+  service: string;
+  codec: 'json' | 'superjson';
+}
+
+/**
+ * Runs `work` with a started bus on the CLI's broker and names, and closes the bus whatever
+ * happens. Bad options become usage errors; connection failures runtime errors.
+ */
+export async function withBus<T>(settings: BrokerSettings, options: BusSessionOptions, work: (bus: Bus) => Promise<T>): Promise<T> {
+  let bus: Bus;
+  try {
+    bus = createBus({
+      service: options.service,
+      codec: options.codec,
+      publishTimeoutMs: settings.timeoutMs,
+      transport: amqp({
+        url: settings.url,
+        exchange: settings.exchange,
+        deadLetter: settings.deadLetter,
+        connectTimeoutMs: settings.timeoutMs,
+      }),
+    });
+  } catch (caught) {
+    throw asCliError(caught);
+  }
+  try {
+    await bus.start();
+    return await work(bus);
+  } catch (caught) {
+    throw asCliError(caught);
+  } finally {
+    await bus.close({ timeoutMs: settings.timeoutMs }).catch(() => {});
+  }
+}
+
+/** Maps remit's errors onto the CLI's exit codes: a bad option is a usage error, the rest runtime failures. */
+export function asCliError(caught: unknown): CliError {
+  if (caught instanceof CliError) return caught;
+  if (caught instanceof ConfigError) return new UsageError(caught.message);
+  if (caught instanceof ConnectionError || caught instanceof RemitError || caught instanceof Error) {
+    return new CliError(caught.message, undefined, { cause: caught });
+  }
+  return new CliError(String(caught));
+}
