@@ -23,6 +23,21 @@ export async function deadQueueDepth(connection: BrokerConnection, queue: string
   }
 }
 
+/** Fails clearly when the exchange to replay to does not exist (publishing to it would close the channel). */
+export async function requireExchange(connection: BrokerConnection, exchange: string): Promise<void> {
+  const channel = await connection.channel();
+  try {
+    await channel.checkExchange(exchange);
+  } catch (caught) {
+    if (isNotFound(caught)) {
+      throw new CliError(`there is no exchange "${exchange}" on this broker and vhost: nothing was replayed. Check --exchange.`);
+    }
+    throw caught;
+  } finally {
+    await channel.close().catch(() => {});
+  }
+}
+
 /**
  * Takes up to `limit` messages with basic.get without acknowledging them. The caller settles each
  * (ack to remove, nack with requeue to leave in place); closing the channel requeues the rest.

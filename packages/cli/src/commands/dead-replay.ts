@@ -3,7 +3,15 @@ import { brokerSettings, GLOBAL_HELP, GLOBAL_OPTIONS, parseCommandArgs } from '.
 import type { Command } from '../command.js';
 import { connect } from '../connection.js';
 import { deadInfo } from '../dead-letter-view.js';
-import { deadQueueDepth, putBack, republish, replayProperties, type ReplayTarget, takeDeadLetters } from '../dead-queue.js';
+import {
+  deadQueueDepth,
+  putBack,
+  republish,
+  replayProperties,
+  type ReplayTarget,
+  requireExchange,
+  takeDeadLetters,
+} from '../dead-queue.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeLine } from '../io.js';
@@ -64,6 +72,7 @@ export const deadReplayCommand: Command = {
     const connection = await connect(settings, 'dead replay');
     try {
       const depth = await deadQueueDepth(connection, settings.deadLetter);
+      if (values['to-queue'] !== true) await requireExchange(connection, settings.exchange);
       const channel = await connection.confirmChannel();
       const messages = await takeDeadLetters(channel, settings.deadLetter, depth);
       const selected = ids === null ? messages : messages.filter((message) => ids.has(String(message.properties.messageId)));

@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EventMeta, Header } from '@remit/core';
+import { drainQueue, unique, waitFor, withRawChannel } from '../helpers/broker.js';
+import { TestTopology } from '../helpers/buses.js';
+import { remit } from './run-cli.js';
+
+let topology: TestTopology;
+afterEach(async () => topology.cleanup());
+
+/** A plain queue bound to the test exchange, to read exactly what the CLI put on the wire. */
+async function wireTap(exchange: string): Promise<string> {
+  const queue = topology.track(unique('test.tap'));
+  await withRawChannel(async (channel) => {
+    await channel.assertExchange(exchange, 'fanout', { durable: true });
+    await channel.assertQueue(queue, { durable: false });
+    await channel.bindQueue(queue, exchange, '');
+  });
+  return queue;
+}
+
+describe('remit publish', () => {
+  it('publishes an event that a bus on the same exchange handles, with its headers', async () => {
+    topology = new TestTopology();
+    const consumer = topology.bus({ service: 'billing' });
+    const heard: { payload: unknown; meta: EventMeta }[] = [];
+    consumer.on('user.created', (payload, meta) => void heard.push({ payload, meta }), { group: topology.group('billing') });
+    await consumer.start();
+
+    const result = await remit([
+      'publish',
+      'user.created',
+      '{"id":"u1","email":"a@b.c","tags":["new"]}',
+      '--exchange',
+      topology.exchange,
+      '--dead-letter',
+      topology.deadLetter,
+      '--header',
+      'source=backfill',
+      '-H',
+      'batch=7',
+    ]);
+
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain(`published user.created to ${topology.exchange}`);
+    await waitFor('the bus to handle the event', () => heard.length === 1);
+    expect(heard[0]?.payload).toEqual({ id: 'u1', email: 'a@b.c', tags: ['new'] });
+    expect(heard[0]?.meta).toMatchObject({ name: 'user.created', service: 'remit-cli', headers: { source: 'backfill', batch: '7' } });
+  });
+
+  it('reads the payload from stdin when the argument is omitted', async () => {
+    topology = new TestTopology();
+    const consumer = topology.bus({ service: 'orders' });
+    const heard: unknown[] = [];
+    consumer.on('order.placed', (payload) => void heard.push(payload));
+    await consumer.start();
+
+    const result = await remit(['publish', 'order.placed', '--exchange', topology.exchange, '--dead-letter', topology.deadLetter], {
+      input: '{"order": 42, "lines": [{"sku": "A", "qty": 2}]}\n',
+    });
+
+    expect(result.code).toBe(0);
+    await waitFor('the bus to handle the event', () => heard.length === 1);
+    expect(heard[0]).toEqual({ order: 42, lines: [{ sku: 'A', qty: 2 }] });
+  });
+
+  it('writes the codec, persistence, service and headers to the wire as asked', async () => {
+    topology = new TestTopology();
+    const tap = await wireTap(topology.exchange);
+
+    const result = await remit([
+      'publish',
+      'cache.cleared',
+      '[1,2]',
+      '--codec',
+      'json',
+      '--no-persistent',
+      '--service',
+      'ops',
+      '--exchange',
+      topology.exchange,
+      '--dead-letter',
+      topology.deadLetter,
+    ]);
+
+    expect(result.code).toBe(0);
+    const [message, ...rest] = await withRawChannel((channel) => drainQueue(channel, tap));
+    expect(rest).toHaveLength(0);
+    expect(message?.content.toString()).toBe('[1,2]');
+    expect(message?.properties).toMatchObject({ type: 'cache.cleared', appId: 'ops', deliveryMode: 1 });
+    expect(message?.properties.headers?.[Header.codec]).toBe('json');
+    expect(message?.properties.headers?.[Header.version]).toBe(1);
+  });
+
+  it('rejects a JSON argument that does not parse with exit code 2 and sends nothing', async () => {
+    topology = new TestTopology();
+    const tap = await wireTap(topology.exchange);
+
+    const result = await remit(['publish', 'user.created', '{id: u1}', '--exchange', topology.exchange]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('remit publish: the JSON argument is not valid JSON');
+    expect(result.stderr).toContain('remit publish --help');
+    expect(result.stdout).toBe('');
+    expect(await withRawChannel((channel) => channel.checkQueue(tap))).toMatchObject({ messageCount: 0 });
+  });
+
+  it('rejects empty stdin, a malformed header and an unknown codec as usage errors', async () => {
+    topology = new TestTopology();
+    const noPayload = await remit(['publish', 'x', '--exchange', topology.exchange]);
+    const badHeader = await remit(['publish', 'x', '{}', '--header', 'novalue', '--exchange', topology.exchange]);
+    const badCodec = await remit(['publish', 'x', '{}', '--codec', 'xml', '--exchange', topology.exchange]);
+
+    expect(noPayload.code).toBe(2);
+    expect(noPayload.stderr).toContain('stdin is empty');
+    expect(badHeader.code).toBe(2);
+    expect(badHeader.stderr).toContain('--header expects key=value, got "novalue"');
+    expect(badCodec.code).toBe(2);
+    expect(badCodec.stderr).toContain('--codec must be json or superjson');
+  });
+
+  it('fails with exit code 1 on an unreachable broker and never prints the password of --url', async () => {
+    topology = new TestTopology();
+    const password = 's3cret-Pa55word';
+    const url = `amqp://operator:${password}@127.0.0.1:1/`;
+
+    const result = await remit(['publish', 'user.created', '{}', '--url', url, '--timeout', '1500']);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('remit publish: Could not connect to amqp://operator:***@127.0.0.1:1');
+    expect(result.stderr + result.stdout).not.toContain(password);
+  });
+
+  it('never prints the password of AMQP_URL either, even in a usage error', async () => {
+    topology = new TestTopology();
+    const password = 'env-Secret-99';
+
+    const refused = await remit(['tail', '--timeout', '1500'], { env: { AMQP_URL: `amqp://ops:${password}@127.0.0.1:1` } });
+    const badScheme = await remit(['dead', 'list'], { env: { AMQP_URL: `http://ops:${password}@127.0.0.1:1` } });
+
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('could not connect to amqp://ops:***@127.0.0.1:1');
+    expect(badScheme.code).toBe(2);
+    expect(badScheme.stderr).toContain('URL protocol "http:" is not supported');
+    for (const result of [refused, badScheme]) expect(result.stderr + result.stdout).not.toContain(password);
+  });
+});
