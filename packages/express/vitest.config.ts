@@ -5,6 +5,6 @@ export default defineProject({
   test: {
     name: 'express',
     include: ['test/**/*.test.ts'],
-    passWithNoTests: true,
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
   },
 });

@@ -1,0 +1,26 @@
+/** Keeps the last `capacity` items, oldest first. */
+export class RingBuffer<T> {
+  readonly #items: T[] = [];
+
+  constructor(readonly capacity: number) {}
+
+  push(item: T): void {
+    if (this.capacity === 0) return;
+    this.#items.push(item);
+    // Capacities are small (a few hundred); shifting an array this size is cheaper than index bookkeeping.
+    if (this.#items.length > this.capacity) this.#items.shift();
+  }
+
+  /** Items after the newest one matching `isLast`; undefined when no item matches. */
+  after(isLast: (item: T) => boolean): T[] | undefined {
+    for (let index = this.#items.length - 1; index >= 0; index -= 1) {
+      const item = this.#items[index];
+      if (item !== undefined && isLast(item)) return this.#items.slice(index + 1);
+    }
+    return undefined;
+  }
+
+  get size(): number {
+    return this.#items.length;
+  }
+}
