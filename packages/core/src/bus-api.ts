@@ -1,5 +1,17 @@
 import type { RegisterableClass } from './codec.js';
+import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence-types.js';
 import type {
+  HandleOptions,
+  RequestHandler,
+  RequestMap,
+  RequestName,
+  RequestOf,
+  RequestOptions,
+  RequestShape,
+  ResponseOf,
+} from './request-types.js';
+import type {
+  AckPublishOptions,
   AnyEventHandler,
   BusHealth,
   BusStats,
@@ -13,8 +25,8 @@ import type {
   Unsubscribe,
 } from './types.js';
 
-/** A distributed event bus; see `createBus`. */
-export interface Bus<E extends object = EventMap> extends AsyncDisposable {
+/** A distributed event bus; see `createBus`. `E` types events, `R` requests. */
+export interface Bus<E extends object = EventMap, R extends RequestShape<R> = RequestMap> extends AsyncDisposable {
   readonly service: string;
   readonly instanceId: string;
   /** Runs `handler` for every `name` event; broadcast by default, `{ group }` for one instance per group. */
@@ -26,8 +38,28 @@ export interface Bus<E extends object = EventMap> extends AsyncDisposable {
   /** Runs `handler` for every broadcast event. */
   onAny(handler: AnyEventHandler<E>): Unsubscribe;
   offAny(handler?: AnyEventHandler<E>): void;
-  /** Sends an event to every instance; resolves once the broker confirmed it. */
+  /**
+   * Sends an event to every instance (or those named by `to`); with `ack: true`, resolves once
+   * every live instance reported it ran its handlers, or `timeoutMs` passed.
+   */
+  publish<K extends EventName<E>>(name: K, payload: E[K], options: AckPublishOptions): Promise<DeliveryReport>;
+  /** Sends an event to every instance (or those named by `to`); resolves once the broker confirmed it. */
   publish<K extends EventName<E>>(name: K, payload: E[K], options?: PublishOptions): Promise<void>;
+  /**
+   * Serves requests named `name` for this service: one instance of the service answers each
+   * request, with `handler`'s return value. Returns a function that stops serving.
+   */
+  handle<K extends RequestName<R>>(name: K, handler: RequestHandler<RequestOf<R, K>, ResponseOf<R, K>>, options?: HandleOptions): Unsubscribe;
+  /**
+   * Asks one instance of whichever service handles `name`, and resolves with its reply. Rejects
+   * with RequestTimeoutError, NoResponderError, RemoteError (the handler threw), ConnectionError
+   * (the connection was lost with the request in flight), or the signal's reason when aborted.
+   */
+  request<K extends RequestName<R>>(name: K, payload: RequestOf<R, K>, options?: RequestOptions): Promise<ResponseOf<R, K>>;
+  /** Live instances of every service on this bus, this one included, sorted by service and instance. */
+  instances(): Promise<InstanceInfo[]>;
+  /** Hears other instances join and leave. */
+  onPresence(listener: (change: PresenceChange) => void): Unsubscribe;
   /** Connects, declares topology and starts consuming. Idempotent. */
   start(): Promise<void>;
   /** Stops consuming, lets running handlers finish, flushes publishes, then disconnects. Idempotent. */

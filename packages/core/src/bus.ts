@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { checkEventName, checkHeaders, groupName, handlerLabel } from './arguments.js';
 import type { Bus } from './bus-api.js';
 import type { RegisterableClass } from './codec.js';
-import { jsonCodec } from './codec.js';
 import { Dispatcher } from './dispatcher.js';
-import { GroupConsumers } from './group-consumers.js';
-import { type CodecLookup, fromWireMessage, toWireMessage } from './envelope.js';
-import { ClosedError, ConfigError, PayloadTooLargeError, RemitError } from './errors.js';
+import type { EnvelopeSource } from './envelope.js';
+import { ClosedError, ConfigError } from './errors.js';
+import { EventPublisher } from './event-publisher.js';
 import { HandlerRegistry, type HandlerEntry } from './handler-registry.js';
-import { type BusOptions, type NormalizedBusOptions, normalizeBusOptions } from './options.js';
+import { type BusOptions, codecLookup, type NormalizedBusOptions, normalizeBusOptions } from './options.js';
+import { untilAborted } from './outgoing.js';
+import { Presence } from './presence.js';
+import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence-types.js';
+import { RequestClient } from './request-client.js';
+import { RequestServer } from './request-server.js';
+import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './request-types.js';
 import { toError } from './retry.js';
+import { emptyStats } from './stats.js';
 import { StatusTracker } from './status-tracker.js';
-import type { QueueSpec, Transport, TransportStatus } from './transport.js';
+import { Subscriptions } from './subscriptions.js';
+import type { PublishRequest, Transport, TransportStatus } from './transport.js';
 import type {
+  AckPublishOptions,
   AnyEventHandler,
   BusHealth,
   BusStats,
@@ -26,7 +33,7 @@ import type {
   SubscribeOptions,
   Unsubscribe,
 } from './types.js';
-import { integer, rejectUnknownKeys, requireRecord } from './validate.js';
+import { integer } from './validate.js';
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
@@ -37,7 +44,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
  */
 type Lifecycle = 'idle' | 'starting' | 'started' | 'draining' | 'closing' | 'closed';
 
-class RemitBus<E extends object> implements Bus<E> {
+class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R> {
   readonly service: string;
   readonly instanceId: string;
   readonly #options: NormalizedBusOptions;
@@ -46,19 +53,12 @@ class RemitBus<E extends object> implements Bus<E> {
   readonly #status = new StatusTracker();
   readonly #dispatcher: Dispatcher;
   readonly #inflight = new Set<Promise<unknown>>();
-  readonly #groups: GroupConsumers;
-  readonly #stats: BusStats = {
-    published: 0,
-    confirmed: 0,
-    received: 0,
-    handled: 0,
-    failed: 0,
-    retried: 0,
-    deadLettered: 0,
-    duplicates: 0,
-    unroutable: 0,
-    reconnects: 0,
-  };
+  readonly #subscriptions: Subscriptions;
+  readonly #publisher: EventPublisher;
+  readonly #requests: RequestClient;
+  readonly #server: RequestServer;
+  readonly #presence: Presence;
+  readonly #stats = emptyStats();
   #lifecycle: Lifecycle = 'idle';
   #startPromise: Promise<void> | null = null;
   #closePromise: Promise<void> | null = null;
@@ -69,123 +69,121 @@ class RemitBus<E extends object> implements Bus<E> {
     this.#options = options;
     this.service = options.service;
     this.instanceId = options.instanceId;
-    this.#transport = options.transport.create({ service: options.service, instanceId: options.instanceId });
+    const source: EnvelopeSource = { service: options.service, instanceId: options.instanceId };
+    const codecs = codecLookup(options);
+    // A fresh suffix per run: a restarted instance with the same id never meets its old exclusive queue.
+    const presenceQueue = `remit.presence.${options.service}.${options.instanceId}.${randomUUID().slice(0, 8)}`;
+    this.#transport = options.transport.create(source);
+    const publish = (request: PublishRequest) => this.#transport.publish(request);
+    const report = (failure: FailureReport) => this.#report(failure);
+    const track = (work: Promise<unknown>) => this.#track(work);
+    const consuming = () => this.#lifecycle === 'started' || this.#lifecycle === 'starting';
+    const common = { source, codecs, maxPayloadBytes: options.maxPayloadBytes, publish, report };
     this.#dispatcher = new Dispatcher({
+      ...common,
+      service: options.service,
       instanceId: options.instanceId,
       registry: this.#registry,
-      codecs: this.#codecLookup,
-      maxPayloadBytes: options.maxPayloadBytes,
       retry: options.retry,
       dedupWindow: options.dedupWindow,
       stats: this.#stats,
-      report: (failure) => this.#report(failure),
-      deadLetter: (message) =>
-        this.#transport.publish({ message, target: 'dead', timeoutMs: this.#options.publishTimeoutMs }),
+      deadLetter: (message) => publish({ message, target: 'dead', timeoutMs: options.publishTimeoutMs }),
+      settled: (message, outcome) => this.#publisher.acks.send(message, outcome === 'handled' ? 'handled' : 'failed'),
     });
-    this.#groups = new GroupConsumers({
+    this.#subscriptions = new Subscriptions({
+      service: options.service,
       registry: this.#registry,
-      consume: (group, onDelivery) =>
-        this.#transport.consume(
-          { kind: 'group', name: `remit.group.${group}`, deliveryLimit: options.groupDeliveryLimit },
-          options.prefetch,
-          onDelivery,
-        ),
-      onDelivery: (group, delivery) => this.#track(this.#dispatcher.dispatch(delivery, { kind: 'group', group })),
-      onError: (error) => this.#report({ kind: 'transport', error }),
+      consumeGroup: (group, onDelivery) =>
+        this.#transport.consume({ kind: 'group', name: `remit.group.${group}`, deliveryLimit: options.groupDeliveryLimit }, options.prefetch, onDelivery),
+      onGroupDelivery: (group, delivery) => track(this.#dispatcher.dispatch(delivery, { kind: 'group', group })),
+      onError: (error) => report({ kind: 'transport', error }),
+      consuming,
+      started: () => this.#lifecycle === 'started',
+    });
+    this.#presence = new Presence({
+      ...common,
+      self: { service: options.service, instance: options.instanceId, version: options.version, heartbeatIntervalMs: options.heartbeatIntervalMs },
+      queue: presenceQueue,
+      // Presence messages are tiny and handled at once; a generous prefetch never holds them up.
+      consume: (spec, onDelivery) => this.#transport.consume(spec, 1000, onDelivery),
+      onAck: (message) => this.#publisher.acks.onAckMessage(message),
+    });
+    this.#publisher = new EventPublisher({
+      ...common,
+      codec: options.codec,
+      publishTimeoutMs: options.publishTimeoutMs,
+      registry: this.#registry,
+      dispatcher: this.#dispatcher,
+      stats: this.#stats,
+      ackQueue: presenceQueue,
+      live: () => this.#presence.live(),
+      track,
+    });
+    this.#presence.listen((change) => {
+      if (change.type === 'leave') this.#publisher.acks.onLeave(change);
+    });
+    this.#requests = new RequestClient({ ...common, codec: options.codec, defaultTimeoutMs: options.requestTimeoutMs });
+    this.#server = new RequestServer({
+      ...common,
+      codec: options.codec,
+      publishTimeoutMs: options.publishTimeoutMs,
+      queue: { kind: 'requests', name: `remit.requests.${options.service}`, expiresMs: options.requestQueueExpiresMs },
+      consume: (spec, onDelivery) => this.#transport.consume(spec, options.prefetch, onDelivery),
+      bind: (queue, name) => this.#transport.bind(queue, name),
+      consuming,
+      track,
     });
   }
 
-  // ── handlers ────────────────────────────────────────────────────────────────────────────────
+  // ── events ──────────────────────────────────────────────────────────────────────────────────
 
   on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe {
-    return this.#subscribe(name, handler, options, false);
+    return this.#subscriptions.add(name, handler, options, false);
   }
 
   once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe {
-    return this.#subscribe(name, handler, options, true);
+    return this.#subscriptions.add(name, handler, options, true);
   }
 
   off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void {
-    this.#registry.remove(name, handler as HandlerEntry['fn'] | undefined);
-    if (this.#lifecycle === 'started') this.#groups.releaseIdle();
+    this.#subscriptions.remove(name, handler as HandlerEntry['fn'] | undefined);
   }
 
   onAny(handler: AnyEventHandler<E>): Unsubscribe {
-    if (typeof handler !== 'function') throw new ConfigError('handler', 'expected a function.');
-    const entry: HandlerEntry = {
-      fn: handler as HandlerEntry['fn'],
-      label: handlerLabel(handler, 'onAny'),
-      once: false,
-      run: (payload, meta) => handler(meta.name as EventName<E>, payload as E[EventName<E>], meta),
-    };
-    return this.#registry.addAny(entry);
+    // The registry stores handlers of any map; the names and payloads it passes back are this map's.
+    return this.#subscriptions.addAny(handler, (name, payload, meta) => handler(name as EventName<E>, payload as E[EventName<E>], meta));
   }
 
   offAny(handler?: AnyEventHandler<E>): void {
-    this.#registry.removeAny(handler as HandlerEntry['fn'] | undefined);
+    this.#subscriptions.removeAny(handler as HandlerEntry['fn'] | undefined);
   }
 
-  #subscribe(name: string, handler: EventHandler<never>, options: SubscribeOptions | undefined, once: boolean): Unsubscribe {
-    checkEventName(name);
-    if (typeof handler !== 'function') throw new ConfigError('handler', 'expected a function.');
-    if (options !== undefined) rejectUnknownKeys('', requireRecord('options', options), ['group']);
-    const group = groupName(this.service, options?.group);
-    const entry: HandlerEntry = {
-      fn: handler as HandlerEntry['fn'],
-      label: handlerLabel(handler, `${name} handler`),
-      once,
-      run: (payload, meta) => handler(payload as never, meta),
-    };
-    if (group === null) return this.#registry.addBroadcast(name, entry);
-    const remove = this.#registry.addGroup(group, name, entry);
-    // #consumeGroup is idempotent, so a handler added while start() is running is not missed.
-    if (this.#lifecycle === 'started' || this.#lifecycle === 'starting') void this.#groups.ensure(group);
-    return () => {
-      remove();
-      if (this.#lifecycle === 'started') this.#groups.releaseIdle();
-    };
-  }
-
-  // ── publishing ──────────────────────────────────────────────────────────────────────────────
-
-  async publish<K extends EventName<E>>(name: K, payload: E[K], options: PublishOptions = {}): Promise<void> {
+  publish<K extends EventName<E>>(name: K, payload: E[K], options: AckPublishOptions): Promise<DeliveryReport>;
+  publish<K extends EventName<E>>(name: K, payload: E[K], options?: PublishOptions): Promise<void>;
+  async publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions = {}): Promise<DeliveryReport | void> {
     if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') throw new ClosedError();
-    checkEventName(name);
-    rejectUnknownKeys('', requireRecord('options', options), ['local', 'headers', 'persistent']);
-    const headers = checkHeaders(options.headers);
-    const codec = this.#options.codec;
-    let body: Buffer;
-    try {
-      body = codec.encode(payload);
-    } catch (cause) {
-      throw new RemitError(`The "${codec.name}" codec could not encode the payload of "${name}": ${toError(cause).message}`, {
-        cause,
-      });
-    }
-    if (body.length > this.#options.maxPayloadBytes) {
-      throw new PayloadTooLargeError(name, body.length, this.#options.maxPayloadBytes);
-    }
-    const message = toWireMessage(
-      { service: this.service, instanceId: this.instanceId },
-      { name, body, codec: codec.name, headers, persistent: options.persistent ?? true },
-    );
-    this.#stats.published++;
-    if (options.local !== false) this.#runLocal(name, message);
-    await this.#transport.publish({ message, target: 'events', timeoutMs: this.#options.publishTimeoutMs });
-    this.#stats.confirmed++;
+    return this.#publisher.publish(name, payload, options);
   }
 
-  /** This instance's broadcast handlers hear its own event at once, decoded like everyone else's copy. */
-  #runLocal(name: string, message: ReturnType<typeof toWireMessage>): void {
-    const handlers = this.#registry.takeBroadcast(name);
-    if (handlers.length === 0) return;
-    // Read back exactly as a remote instance would, so local handlers see the same payload and meta.
-    const event = fromWireMessage(message, {
-      codecs: this.#codecLookup,
-      maxPayloadBytes: this.#options.maxPayloadBytes,
-      redelivered: false,
-    });
-    this.#track(this.#dispatcher.run(handlers, event, message, `${this.service}:${this.instanceId}:local`));
+  // ── requests and presence ───────────────────────────────────────────────────────────────────
+
+  handle<K extends RequestName<R>>(name: K, handler: RequestHandler<RequestOf<R, K>, ResponseOf<R, K>>, options?: HandleOptions): Unsubscribe {
+    return this.#server.handle(name, handler, options);
+  }
+
+  request<K extends RequestName<R>>(name: K, payload: RequestOf<R, K>, options?: RequestOptions): Promise<ResponseOf<R, K>> {
+    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') return Promise.reject(new ClosedError());
+    // The reply was decoded from bytes; the request map is the contract both sides compiled against.
+    return this.#requests.request(name, payload, options) as Promise<ResponseOf<R, K>>;
+  }
+
+  instances(): Promise<InstanceInfo[]> {
+    return this.#presence.instances();
+  }
+
+  onPresence(listener: (change: PresenceChange) => void): Unsubscribe {
+    if (typeof listener !== 'function') throw new ConfigError('listener', 'expected a function.');
+    return this.#presence.listen(listener);
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
@@ -199,6 +197,7 @@ class RemitBus<E extends object> implements Bus<E> {
   async #start(): Promise<void> {
     this.#lifecycle = 'starting';
     this.#status.set('connecting');
+    const options = this.#options;
     try {
       await this.#transport.start({
         onStatus: (status, cause) => this.#onTransportStatus(status, cause),
@@ -206,25 +205,23 @@ class RemitBus<E extends object> implements Bus<E> {
           this.#status.recordError(error);
           this.#report({ kind: 'transport', error });
         },
-        onReturn: (message) => {
-          this.#stats.unroutable++;
-          const name = message.properties.type ?? message.routingKey;
-          this.#report({
-            kind: 'unroutable',
-            error: new RemitError(`Event "${name}" reached no queue: no instance or group is listening, so RabbitMQ dropped it.`),
-            event: name,
-            ...(message.properties.messageId ? { id: message.properties.messageId } : {}),
-          });
-        },
+        onReturn: (message) => this.#publisher.onReturn(message),
+        onReply: (message) => this.#requests.onReply(message),
       });
-      this.#broadcastCancel = await this.#transport.consume(this.#broadcastQueue(), this.#options.prefetch, (delivery) =>
+      const queue = `remit.instance.${this.service}.${this.instanceId}`;
+      const expiresMs = options.stableInstance ? options.instanceQueueExpiresMs : null;
+      this.#broadcastCancel = await this.#transport.consume({ kind: 'broadcast', name: queue, expiresMs }, options.prefetch, (delivery) =>
         this.#track(this.#dispatcher.dispatch(delivery, { kind: 'broadcast' })),
       );
       // Consuming starts only now, after every handler registered before start() is known.
-      await Promise.all(this.#registry.groups().map((group) => this.#groups.ensure(group)));
+      await this.#subscriptions.startGroups();
+      await this.#server.start();
+      // Announced last: whoever hears of this instance can reach all of its handlers.
+      await this.#presence.start();
     } catch (caught) {
       const error = toError(caught);
       this.#lifecycle = 'closed';
+      await this.#presence.stop().catch(() => {});
       await this.#transport.close().catch(() => {});
       this.#status.set('closed', error);
       throw error;
@@ -234,9 +231,7 @@ class RemitBus<E extends object> implements Bus<E> {
   }
 
   close(options: CloseOptions = {}): Promise<void> {
-    this.#closePromise ??= this.#close(
-      integer('timeoutMs', options.timeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, { min: 0 }),
-    );
+    this.#closePromise ??= this.#close(integer('timeoutMs', options.timeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, { min: 0 }));
     return this.#closePromise;
   }
 
@@ -246,7 +241,9 @@ class RemitBus<E extends object> implements Bus<E> {
     this.#status.set('closing');
     await starting?.catch(() => {});
     const deadline = AbortSignal.timeout(timeoutMs);
-    const cancels = [this.#broadcastCancel, ...(await this.#groups.takeAll())];
+    // Goodbye first: the others stop counting on this instance while it drains.
+    await untilAborted(this.#presence.stop(), deadline);
+    const cancels = [this.#broadcastCancel, ...(await this.#subscriptions.takeGroups()), await this.#server.take()];
     await Promise.allSettled(cancels.map((cancel) => cancel?.()));
     // Handlers that publish (a reply, a follow-up event) finish normally: publishing is refused
     // only once they are done.
@@ -255,6 +252,7 @@ class RemitBus<E extends object> implements Bus<E> {
     // A bus that never started has no connection to flush through; its publishes are rejected.
     if (starting) await this.#transport.flush(deadline).catch(() => {});
     await this.#transport.close().catch((error: unknown) => this.#report({ kind: 'transport', error: toError(error) }));
+    this.#requests.rejectAll(new ClosedError());
     this.#lifecycle = 'closed';
     this.#status.set('closed');
   }
@@ -286,27 +284,18 @@ class RemitBus<E extends object> implements Bus<E> {
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────
 
-  readonly #codecLookup: CodecLookup = (name) => {
-    if (name === 'superjson') return this.#options.superjson;
-    if (name === 'json') return jsonCodec;
-    return name === this.#options.codec.name ? this.#options.codec : undefined;
-  };
-
-  #broadcastQueue(): QueueSpec {
-    return {
-      kind: 'broadcast',
-      name: `remit.instance.${this.service}.${this.instanceId}`,
-      expiresMs: this.#options.stableInstance ? this.#options.instanceQueueExpiresMs : null,
-    };
-  }
-
   #onTransportStatus(status: TransportStatus, cause?: Error): void {
+    if (status === 'disconnected') this.#requests.onDisconnect();
     if (this.#isShuttingDown()) {
       if (cause) this.#status.recordError(cause);
       return;
     }
     if (status === 'connected') {
-      if (this.#everConnected) this.#stats.reconnects++;
+      if (this.#everConnected) {
+        this.#stats.reconnects++;
+        // Missed heartbeats may have dropped this instance elsewhere, and others meanwhile: meet again.
+        void this.#presence.rejoin();
+      }
       this.#everConnected = true;
     }
     this.#status.set(status, cause);
@@ -333,28 +322,20 @@ class RemitBus<E extends object> implements Bus<E> {
   }
 }
 
-function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<unknown> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void work.finally(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(undefined);
-    });
-  });
-}
-
 /**
  * Creates a bus. Options are checked here, synchronously: a bad one throws ConfigError naming it.
+ * `E` maps event names to payloads; `R`, optional, maps request names to `{ request, response }`.
  *
  * @example
  * type Events = { 'user.created': { id: string; at: Date } };
- * const bus = createBus<Events>({ service: 'billing', transport: amqp({ url: process.env.AMQP_URL }) });
+ * type Requests = { 'user.get': { request: { id: string }; response: { id: string; email: string } } };
+ * const bus = createBus<Events, Requests>({ service: 'users', transport: amqp({ url: process.env.AMQP_URL }) });
  * bus.on('user.created', async (user, meta) => console.log(user.id, 'from', meta.service));
+ * bus.handle('user.get', async ({ id }) => ({ id, email: 'a@b.c' }));
  * await bus.start();
  * await bus.publish('user.created', { id: '1', at: new Date() });
+ * const user = await bus.request('user.get', { id: '1' }, { timeoutMs: 2000 });
  */
-export function createBus<E extends object = EventMap>(options: BusOptions): Bus<E> {
-  return new RemitBus<E>(normalizeBusOptions(options, randomUUID));
+export function createBus<E extends object = EventMap, R extends RequestShape<R> = RequestMap>(options: BusOptions): Bus<E, R> {
+  return new RemitBus<E, R>(normalizeBusOptions(options, randomUUID));
 }

@@ -1,4 +1,5 @@
 import { DedupWindow } from './dedup-window.js';
+import { isForMe } from './destination.js';
 import { type CodecLookup, type DecodedEvent, fromWireMessage, Header, toDeadLetter, type DeadLetterDetails } from './envelope.js';
 import { DecodeError } from './errors.js';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry.js';
@@ -10,7 +11,11 @@ import type { BusStats, FailureReport } from './types.js';
 /** Which handlers a queue feeds: this instance's broadcast handlers, or one group's. */
 export type QueueRole = { kind: 'broadcast' } | { kind: 'group'; group: string };
 
+/** How handling an event ended: handled, failed and dead-lettered, or failed and kept for a redelivery. */
+export type RunOutcome = 'handled' | 'dead-lettered' | 'kept';
+
 export interface DispatcherDeps {
+  service: string;
   instanceId: string;
   registry: HandlerRegistry;
   codecs: CodecLookup;
@@ -20,7 +25,9 @@ export interface DispatcherDeps {
   stats: BusStats;
   report(failure: FailureReport): void;
   /** Publishes a dead letter and resolves once the broker confirmed it. */
-  deadLetter(message: WireMessage): Promise<void>;
+  deadLetter(message: WireMessage): Promise<unknown>;
+  /** A broadcast event was handled or dead-lettered here (its publisher may want an ack). */
+  settled(message: WireMessage, outcome: Exclude<RunOutcome, 'kept'>): void;
 }
 
 /**
@@ -48,6 +55,12 @@ export class Dispatcher {
       delivery.ack();
       return;
     }
+    // Addressed to another service or instance: dropped before paying for a decode.
+    if (!isForMe(delivery.message.properties.headers, { service: deps.service, instance: deps.instanceId })) {
+      deps.stats.notForMe++;
+      delivery.ack();
+      return;
+    }
     let event: DecodedEvent;
     try {
       event = fromWireMessage(delivery.message, {
@@ -61,12 +74,13 @@ export class Dispatcher {
       const name = properties.type || routingKey;
       const id = properties.messageId;
       deps.report({ kind: 'decode', error, ...(name ? { event: name } : {}), ...(id ? { id } : {}) });
-      await this.#settle(delivery, {
+      const deadLettered = await this.#settle(delivery, {
         reason: error.reason,
         error: error.message,
         queue: delivery.queue,
         ...(name ? { event: name } : {}),
       });
+      if (deadLettered && role.kind === 'broadcast') deps.settled(delivery.message, 'dead-lettered');
       return;
     }
     const window = this.#window(delivery.queue);
@@ -80,22 +94,23 @@ export class Dispatcher {
     running.add(id);
     const handlers =
       role.kind === 'broadcast' ? deps.registry.takeBroadcast(event.name) : deps.registry.takeGroup(role.group, event.name);
-    const settled = await this.run(handlers, event, delivery.message, delivery.queue).finally(() => running.delete(id));
-    if (settled) {
-      window.remember(event.meta.id);
-      delivery.ack();
-    } else {
+    const outcome = await this.run(handlers, event, delivery.message, delivery.queue).finally(() => running.delete(id));
+    if (outcome === 'kept') {
       delivery.requeue();
+      return;
     }
+    window.remember(event.meta.id);
+    delivery.ack();
+    if (role.kind === 'broadcast') deps.settled(delivery.message, outcome);
   }
 
   /**
-   * Runs handlers for one event; returns true once it is handled or dead-lettered, false when it
-   * failed and could not be dead-lettered (the caller then keeps the message).
+   * Runs handlers for one event. `kept`: they failed and the event could not be dead-lettered, so
+   * the caller keeps the message for another attempt.
    */
-  async run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string): Promise<boolean> {
+  async run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string): Promise<RunOutcome> {
     const deps = this.#deps;
-    if (handlers.length === 0) return true;
+    if (handlers.length === 0) return 'handled';
     const results = await Promise.all(
       handlers.map(async (handler) => ({
         handler,
@@ -105,7 +120,7 @@ export class Dispatcher {
     const failures = results.flatMap(({ handler, result }) => (result.ok ? [] : [{ handler, ...result }]));
     if (failures.length === 0) {
       deps.stats.handled++;
-      return true;
+      return 'handled';
     }
     for (const failure of failures) {
       deps.stats.failed++;
@@ -118,7 +133,7 @@ export class Dispatcher {
         attempts: failure.attempts,
       });
     }
-    return this.#deadLetter(message, {
+    const deadLettered = await this.#deadLetter(message, {
       reason: 'handler-failed',
       error: failures.map((failure) => `${failure.handler.label}: ${failure.error.message}`).join('; '),
       handler: failures.map((failure) => failure.handler.label).join(','),
@@ -126,11 +141,14 @@ export class Dispatcher {
       event: event.name,
       queue,
     });
+    return deadLettered ? 'dead-lettered' : 'kept';
   }
 
-  async #settle(delivery: Delivery, details: Omit<DeadLetterDetails, 'deadBy'>): Promise<void> {
-    if (await this.#deadLetter(delivery.message, details)) delivery.ack();
+  async #settle(delivery: Delivery, details: Omit<DeadLetterDetails, 'deadBy'>): Promise<boolean> {
+    const deadLettered = await this.#deadLetter(delivery.message, details);
+    if (deadLettered) delivery.ack();
     else delivery.requeue();
+    return deadLettered;
   }
 
   async #deadLetter(message: WireMessage, details: Omit<DeadLetterDetails, 'deadBy'>): Promise<boolean> {

@@ -21,6 +21,10 @@ export const Header = {
   deadEvent: 'remit-dead-event',
   deadAt: 'remit-dead-at',
   deadBy: 'remit-dead-by',
+  toService: 'remit-to-service',
+  toInstance: 'remit-to-instance',
+  ackTo: 'remit-ack-to',
+  status: 'remit-status',
 } as const;
 
 const RESERVED_PREFIX = 'remit-';
@@ -37,6 +41,12 @@ export interface OutgoingEvent {
   codec: string;
   headers: Record<string, HeaderValue> | undefined;
   persistent: boolean;
+  /** `remit-*` headers this kind of message adds: destination, ack address, reply status. */
+  control?: Record<string, string | number>;
+  correlationId?: string;
+  replyTo?: string;
+  /** Per-message TTL in milliseconds (AMQP `expiration`). */
+  expiresInMs?: number;
 }
 
 /** Builds the AMQP message for an event, exactly as docs/wire-format.md describes. */
@@ -52,8 +62,12 @@ export function toWireMessage(source: EnvelopeSource, event: OutgoingEvent): Wir
       appId: source.service,
       contentType: 'application/json',
       deliveryMode: event.persistent ? 2 : 1,
+      ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
+      ...(event.replyTo === undefined ? {} : { replyTo: event.replyTo }),
+      ...(event.expiresInMs === undefined ? {} : { expiration: String(event.expiresInMs) }),
       headers: {
         ...event.headers,
+        ...event.control,
         [Header.version]: WIRE_VERSION,
         [Header.instance]: source.instanceId,
         [Header.codec]: event.codec,
@@ -72,7 +86,8 @@ export interface DecodedEvent {
 /** Finds the decoder named by a message's `remit-codec` header. */
 export type CodecLookup = (name: string) => Codec | undefined;
 
-function text(value: unknown): string | undefined {
+/** A header or property value as text: amqplib may hand long strings over as Buffers. */
+export function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   return undefined;

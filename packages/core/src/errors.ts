@@ -118,34 +118,73 @@ export class ClosedError extends RemitError {
   }
 }
 
-/** No reply arrived within the request's `timeoutMs`. */
+/** No reply arrived within the request's `timeoutMs`; the request may or may not have been handled. */
 export class RequestTimeoutError extends RemitError {
-  constructor(name: string, timeoutMs: number) {
-    super(`Request "${name}" got no reply within ${timeoutMs} ms. Is a responder running?`, {
-      code: 'ERR_REQUEST_TIMEOUT',
-    });
+  readonly requestName: string;
+  readonly timeoutMs: number;
+
+  constructor(requestName: string, timeoutMs: number) {
+    super(
+      `Request "${requestName}" got no reply within ${timeoutMs} ms. ` +
+        'Is an instance that serves it running and keeping up? Raise timeoutMs if it is just slow.',
+      { code: 'ERR_REQUEST_TIMEOUT' },
+    );
     this.name = 'RequestTimeoutError';
+    this.requestName = requestName;
+    this.timeoutMs = timeoutMs;
   }
 }
 
-/** Nobody serves the requested name. */
+/** No service serves the requested name (the broker had nowhere to route it); nothing ran. */
 export class NoResponderError extends RemitError {
-  constructor(name: string) {
-    super(`No instance serves request "${name}". Start a service that calls bus.handle("${name}", …).`, {
-      code: 'ERR_NO_RESPONDER',
-    });
+  readonly requestName: string;
+
+  constructor(requestName: string, detail = 'no service has a handler for it') {
+    super(
+      `Request "${requestName}" reached no responder: ${detail}. ` +
+        `Start a service that calls bus.handle("${requestName}", …), or check the name.`,
+      { code: 'ERR_NO_RESPONDER' },
+    );
     this.name = 'NoResponderError';
+    this.requestName = requestName;
   }
 }
 
-/** The remote handler threw; its message is carried here. */
-export class RemoteError extends RemitError {
-  readonly remoteName: string;
+/** What a responder tells about the error its handler threw. */
+export interface RemoteErrorDetails {
+  name: string;
+  message: string;
+  /** The thrown error's `code` property, when it had a string one. */
+  code?: string;
+  /** Only when the responder's handler was registered with `exposeStack: true`. */
+  stack?: string;
+  /** Service and instance that answered. */
+  service?: string;
+  instance?: string;
+}
 
-  constructor(remoteName: string, remoteMessage: string) {
-    super(`Remote handler failed: ${remoteName}: ${remoteMessage}`, { code: 'ERR_REMOTE' });
+/** The remote handler threw; the request ran (maybe partly) and failed there. */
+export class RemoteError extends RemitError {
+  readonly requestName: string;
+  /** `name` of the remote error, e.g. `TypeError`. */
+  readonly remoteName: string;
+  readonly remoteMessage: string;
+  readonly remoteCode: string | undefined;
+  readonly remoteStack: string | undefined;
+  readonly remoteService: string | undefined;
+  readonly remoteInstance: string | undefined;
+
+  constructor(requestName: string, remote: RemoteErrorDetails) {
+    const where = remote.service ? ` in ${remote.service}${remote.instance ? ` (${remote.instance})` : ''}` : '';
+    super(`Request "${requestName}" failed${where}: ${remote.name}: ${remote.message}`, { code: 'ERR_REMOTE' });
     this.name = 'RemoteError';
-    this.remoteName = remoteName;
+    this.requestName = requestName;
+    this.remoteName = remote.name;
+    this.remoteMessage = remote.message;
+    this.remoteCode = remote.code;
+    this.remoteStack = remote.stack;
+    this.remoteService = remote.service;
+    this.remoteInstance = remote.instance;
   }
 }
 

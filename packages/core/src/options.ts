@@ -1,4 +1,5 @@
 import { isCodec, type Codec, type CodecOption, jsonCodec, SuperjsonCodec } from './codec.js';
+import type { CodecLookup } from './envelope.js';
 import { ConfigError } from './errors.js';
 import type { TransportFactory } from './transport.js';
 import type { FailureReport } from './types.js';
@@ -65,6 +66,28 @@ export interface BusOptions {
   instanceQueueExpiresMs?: number;
   /** Hears every handler failure, dead letter and transport error. Must not throw. */
   onError?: (report: FailureReport) => void;
+  /**
+   * Version of this instance's code (e.g. your package.json version), shown by `instances()`.
+   * @default null
+   */
+  version?: string;
+  /**
+   * How often this instance tells the others it is alive; it is dropped from their `instances()`
+   * after 3 intervals of silence.
+   * @default 5000
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * Default `timeoutMs` of `request()`.
+   * @default 10000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How long the service's request queue (and its bindings) outlives its last responder. After
+   * that a request for its names fails at once with NoResponderError instead of waiting.
+   * @default 60000
+   */
+  requestQueueExpiresMs?: number;
 }
 
 export interface NormalizedBusOptions {
@@ -82,6 +105,10 @@ export interface NormalizedBusOptions {
   groupDeliveryLimit: number;
   instanceQueueExpiresMs: number;
   onError: ((report: FailureReport) => void) | undefined;
+  version: string | null;
+  heartbeatIntervalMs: number;
+  requestTimeoutMs: number;
+  requestQueueExpiresMs: number;
 }
 
 const BUS_KEYS = [
@@ -97,6 +124,10 @@ const BUS_KEYS = [
   'groupDeliveryLimit',
   'instanceQueueExpiresMs',
   'onError',
+  'version',
+  'heartbeatIntervalMs',
+  'requestTimeoutMs',
+  'requestQueueExpiresMs',
 ] as const;
 
 // Queue names are AMQP short strings (255 bytes) and appear in `remit.instance.<service>.<id>`.
@@ -162,5 +193,18 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
     groupDeliveryLimit: integer('groupDeliveryLimit', options.groupDeliveryLimit, 10, { min: 1, max: 1000 }),
     instanceQueueExpiresMs: integer('instanceQueueExpiresMs', options.instanceQueueExpiresMs, 60_000, { min: 1000 }),
     onError: typeof onError === 'function' ? (onError as (report: FailureReport) => void) : undefined,
+    version: options.version === undefined ? null : nonEmptyString('version', options.version),
+    heartbeatIntervalMs: integer('heartbeatIntervalMs', options.heartbeatIntervalMs, 5000, { min: 50, max: 3_600_000 }),
+    requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 10_000, { min: 1, max: 2 ** 31 - 1 }),
+    requestQueueExpiresMs: integer('requestQueueExpiresMs', options.requestQueueExpiresMs, 60_000, { min: 1000, max: 2 ** 31 - 1 }),
+  };
+}
+
+/** The codecs a bus decodes with: both built-in ones, and its own custom codec. */
+export function codecLookup(options: Pick<NormalizedBusOptions, 'codec' | 'superjson'>): CodecLookup {
+  return (name) => {
+    if (name === 'superjson') return options.superjson;
+    if (name === 'json') return jsonCodec;
+    return name === options.codec.name ? options.codec : undefined;
   };
 }

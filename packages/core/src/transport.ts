@@ -10,6 +10,8 @@ export interface WireProperties {
   deliveryMode?: number;
   correlationId?: string;
   replyTo?: string;
+  /** Per-message TTL in milliseconds, as a decimal string (AMQP `expiration`). */
+  expiration?: string;
   /** Header values as the broker gave them; remit writes strings, numbers and booleans. */
   headers: Record<string, unknown>;
 }
@@ -21,8 +23,18 @@ export interface WireMessage {
   properties: WireProperties;
 }
 
-/** Where a message is published: the event exchange, or the dead-letter exchange. */
-export type PublishTarget = 'events' | 'dead';
+/**
+ * Where a message is published: `events` (the fanout event exchange), `dead` (dead letters),
+ * `requests` (the direct request exchange, routing key = request name), `presence` (the fanout
+ * presence exchange) or `direct` (straight to one queue or reply address named by the routing key).
+ */
+export type PublishTarget = 'events' | 'dead' | 'requests' | 'presence' | 'direct';
+
+/**
+ * The reply address a request carries in `replyTo`: the transport delivers replies sent to it to
+ * `TransportHooks.onReply` (RabbitMQ's direct reply-to).
+ */
+export const REPLY_TO = 'amq.rabbitmq.reply-to';
 
 /** A queue the bus consumes from; the transport declares it, binds it and restores it on reconnect. */
 export type QueueSpec =
@@ -40,6 +52,20 @@ export type QueueSpec =
       name: string;
       /** Broker-side redelivery limit before the message is dead-lettered (a consumer that keeps crashing). */
       deliveryLimit: number;
+    }
+  | {
+      /** A service's request queue: durable, bound to the request exchange once per request name. */
+      kind: 'requests';
+      name: string;
+      /** Request names served; more are added with `Transport.bind`. */
+      routingKeys: readonly string[];
+      /** The queue (and its bindings) is deleted this long after its last consumer left. */
+      expiresMs: number;
+    }
+  | {
+      /** This instance's presence queue: exclusive, bound to the presence exchange; also receives acks. */
+      kind: 'presence';
+      name: string;
     };
 
 /** A message handed to the bus; exactly one of `ack` or `requeue` must be called. */
@@ -63,6 +89,8 @@ export interface TransportHooks {
   onError(error: Error): void;
   /** An event reached no queue (nothing is bound to the exchange); the broker dropped it. */
   onReturn(message: WireMessage): void;
+  /** A reply to a request this transport published with `replyTo: REPLY_TO`. */
+  onReply(message: WireMessage): void;
 }
 
 export interface PublishRequest {
@@ -70,6 +98,18 @@ export interface PublishRequest {
   target: PublishTarget;
   /** Reject with PublishTimeoutError if the broker has not confirmed within this time. */
   timeoutMs: number;
+  /**
+   * Worth sending only on the current connection (a heartbeat, an ack, a reply): rejected at once
+   * while disconnected, and dropped instead of resent when its connection is lost.
+   * @default false
+   */
+  volatile?: boolean;
+}
+
+/** What the broker did with a confirmed message. */
+export interface PublishOutcome {
+  /** False when no queue took it (a mandatory message came back). */
+  routed: boolean;
 }
 
 /**
@@ -79,10 +119,15 @@ export interface PublishRequest {
 export interface Transport {
   /** Connects; resolves once connected and topology is declared. */
   start(hooks: TransportHooks): Promise<void>;
-  /** Resolves when the broker has confirmed the message. Messages are sent in call order. */
-  publish(request: PublishRequest): Promise<void>;
+  /**
+   * Resolves when the broker has confirmed the message. Messages are sent in call order. An event
+   * that reached no queue is also reported to `onReturn`; for other targets only `routed` says so.
+   */
+  publish(request: PublishRequest): Promise<PublishOutcome>;
   /** Declares, binds and consumes a queue, now and after every reconnect. Resolves to a cancel function. */
   consume(queue: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>>;
+  /** Adds a routing key to a consumed `requests` queue, now and after every reconnect. */
+  bind(queue: string, routingKey: string): Promise<void>;
   /** Publishes accepted but not yet confirmed. */
   pending(): number;
   /** Waits until every accepted publish is confirmed or rejected, or the signal aborts. */

@@ -64,6 +64,31 @@ export interface PublishOptions {
    * @default true
    */
   persistent?: boolean;
+  /**
+   * Address one service (`'billing'`) or one instance (`'billing:billing-1'`; the first `:` splits
+   * them, so a service name holding `:` needs the object form). Every other instance drops the
+   * event without running handlers (counted in `stats().notForMe`).
+   * @default every instance
+   */
+  to?: string | Destination;
+  /** `ack: true` (see AckPublishOptions) makes publish resolve with a DeliveryReport. */
+  ack?: false;
+}
+
+/** `publish()` that waits for every live instance to report it ran its handlers. */
+export interface AckPublishOptions extends Omit<PublishOptions, 'ack'> {
+  ack: true;
+  /**
+   * How long to wait for acks before reporting the silent instances as `missing`.
+   * @default 5000
+   */
+  timeoutMs?: number;
+}
+
+/** The instances an event is addressed to: a service, or one instance of it. */
+export interface Destination {
+  service: string;
+  instance?: string;
 }
 
 export interface CloseOptions {
@@ -105,11 +130,13 @@ export interface BusStats {
   duplicates: number;
   /** Events the broker confirmed but no queue took (nobody was listening). */
   unroutable: number;
+  /** Events addressed (`to`) to another service or instance, dropped here without running handlers. */
+  notForMe: number;
   reconnects: number;
 }
 
 /** Where a failure happened, for `onError`. */
-export type FailureKind = 'handler' | 'decode' | 'dead-letter' | 'transport' | 'unroutable';
+export type FailureKind = 'handler' | 'decode' | 'dead-letter' | 'transport' | 'unroutable' | 'request';
 
 export interface FailureReport {
   readonly kind: FailureKind;
@@ -118,7 +145,7 @@ export interface FailureReport {
   readonly event?: string;
   /** Event id, when known. */
   readonly id?: string;
-  /** Handler name, for handler failures. */
+  /** Handler name, for handler and request failures. */
   readonly handler?: string;
   /** Attempts made, for handler failures. */
   readonly attempts?: number;

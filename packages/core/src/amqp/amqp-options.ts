@@ -21,6 +21,18 @@ export interface AmqpOptions {
    */
   deadLetter?: string;
   /**
+   * Direct exchange requests are published to (routing key = request name); each service's request
+   * queue is bound to it once per name it serves.
+   * @default 'remit.requests'
+   */
+  requestExchange?: string;
+  /**
+   * Fanout exchange of presence (announce, heartbeat, goodbye). Buses see each other's presence
+   * only when they share it, so give each system on one broker its own, like `exchange`.
+   * @default 'remit.presence'
+   */
+  presenceExchange?: string;
+  /**
    * AMQP heartbeat; a silent broker is declared dead after about two intervals.
    * @default 10
    */
@@ -65,6 +77,8 @@ export interface NormalizedAmqpOptions {
   secrets: string[];
   exchange: string;
   deadLetter: string;
+  requestExchange: string;
+  presenceExchange: string;
   heartbeatSeconds: number;
   connectTimeoutMs: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
@@ -77,6 +91,8 @@ const KEYS = [
   'url',
   'exchange',
   'deadLetter',
+  'requestExchange',
+  'presenceExchange',
   'heartbeatSeconds',
   'connectTimeoutMs',
   'reconnect',
@@ -146,6 +162,8 @@ export function normalizeAmqpOptions(input: unknown): NormalizedAmqpOptions {
     secrets,
     exchange: nonEmptyString('transport.exchange', options.exchange, 'remit.events'),
     deadLetter: nonEmptyString('transport.deadLetter', options.deadLetter, 'remit.dead'),
+    requestExchange: nonEmptyString('transport.requestExchange', options.requestExchange, 'remit.requests'),
+    presenceExchange: nonEmptyString('transport.presenceExchange', options.presenceExchange, 'remit.presence'),
     heartbeatSeconds: integer('transport.heartbeatSeconds', options.heartbeatSeconds, 10, { min: 0, max: 3600 }),
     connectTimeoutMs: integer('transport.connectTimeoutMs', options.connectTimeoutMs, 30_000, { min: 1 }),
     reconnect: {

@@ -1,19 +1,22 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, SocketOptions } from 'amqplib';
 import { ClosedError, ConnectionError } from '../errors.js';
-import type {
-  Delivery,
-  PublishRequest,
-  QueueSpec,
-  Transport,
-  TransportContext,
-  TransportFactory,
-  TransportHooks,
-  WireMessage,
+import {
+  type Delivery,
+  type PublishOutcome,
+  type PublishRequest,
+  type QueueSpec,
+  REPLY_TO,
+  type Transport,
+  type TransportContext,
+  type TransportFactory,
+  type TransportHooks,
+  type WireMessage,
 } from '../transport.js';
 import { type AmqpOptions, maskUrl, type NormalizedAmqpOptions, normalizeAmqpOptions, redact } from './amqp-options.js';
 import { ConnectionLoop } from './connection-loop.js';
 import { Outbox } from './outbox.js';
-import { publishChannel, withoutUndefined } from './publish-channel.js';
+import { fromConsumeMessage } from './message-properties.js';
+import { publishChannel } from './publish-channel.js';
 import { declareQueue, declareExchanges } from './topology.js';
 
 interface Subscription {
@@ -85,14 +88,19 @@ class AmqpTransport implements Transport {
       if (!live) return;
       this.#outbox.attach(
         publishChannel(live.publish, {
-          exchange: options.exchange,
-          deadLetter: options.deadLetter,
+          exchanges: {
+            events: options.exchange,
+            dead: options.deadLetter,
+            requests: options.requestExchange,
+            presence: options.presenceExchange,
+          },
           safe: (error, fallback) => this.#safe(error, fallback),
           onReturned: (target, message) => {
             if (target === 'events') {
               this.#hooks?.onReturn(message);
               return;
             }
+            if (target !== 'dead') return;
             // Someone deleted the dead-letter queue: declare it again before the retry.
             declareExchanges(live.publish, options).catch((error: unknown) =>
               this.#hooks?.onError(this.#safe(error, 'Could not declare the dead-letter queue')),
@@ -157,12 +165,30 @@ class AmqpTransport implements Transport {
       });
     }
     await declareExchanges(publish, this.#options);
+    // Direct reply-to: replies come back on the channel that published the request, so the reply
+    // consumer lives on the publish channel, and is made again with every new one.
+    await publish.consume(
+      REPLY_TO,
+      (raw: ConsumeMessage | null) => {
+        if (raw) this.#hooks?.onReply(fromConsumeMessage(raw));
+      },
+      { noAck: true },
+    );
     for (const subscription of this.#subscriptions.values()) await this.#startConsumer(consume, subscription);
     this.#live = live;
   }
 
-  async publish(request: PublishRequest): Promise<void> {
+  async publish(request: PublishRequest): Promise<PublishOutcome> {
     return this.#outbox.enqueue(request);
+  }
+
+  async bind(queue: string, routingKey: string): Promise<void> {
+    if (this.#closing) throw new ClosedError('The AMQP transport');
+    const subscription = this.#subscriptions.get(queue);
+    if (!subscription || subscription.spec.kind !== 'requests') throw new Error(`No request queue "${queue}" is consumed.`);
+    // Kept in the spec, so the binding is restored with the queue after a reconnect.
+    subscription.spec = { ...subscription.spec, routingKeys: [...subscription.spec.routingKeys, routingKey] };
+    await this.#live?.consume.bindQueue(queue, this.#options.requestExchange, routingKey);
   }
 
   async consume(spec: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>> {
@@ -255,29 +281,6 @@ class AmqpTransport implements Transport {
     const message = error instanceof Error ? error.message : fallback;
     return new ConnectionError(redact(message, this.#options.secrets));
   }
-}
-
-function fromConsumeMessage(raw: ConsumeMessage): WireMessage {
-  const { properties } = raw;
-  // amqplib types properties loosely (`any`); these are the fields remit reads, narrowed here.
-  const optional = (value: unknown) => (value === undefined || value === null ? undefined : value);
-  return {
-    routingKey: raw.fields.routingKey,
-    body: raw.content,
-    properties: {
-      ...withoutUndefined({
-      messageId: optional(properties.messageId) as string | undefined,
-      type: optional(properties.type) as string | undefined,
-      timestamp: optional(properties.timestamp) as number | undefined,
-      appId: optional(properties.appId) as string | undefined,
-      contentType: optional(properties.contentType) as string | undefined,
-      deliveryMode: optional(properties.deliveryMode) as number | undefined,
-      correlationId: optional(properties.correlationId) as string | undefined,
-      replyTo: optional(properties.replyTo) as string | undefined,
-      }),
-      headers: (properties.headers ?? {}) as Record<string, unknown>,
-    },
-  };
 }
 
 /**

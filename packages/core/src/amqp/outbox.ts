@@ -1,12 +1,15 @@
-import { BufferFullError, ClosedError, PublishTimeoutError } from '../errors.js';
-import type { PublishRequest } from '../transport.js';
+import { BufferFullError, ClosedError, ConnectionError, PublishTimeoutError } from '../errors.js';
+import type { PublishOutcome, PublishRequest } from '../transport.js';
 
 const RETRY_DELAY_MS = 50;
 
 /** What the outbox needs from a live confirm channel. */
 export interface PublishChannel {
-  /** Writes the message; `onConfirm` gets null on ack, an error on nack or channel loss. Returns false when the socket buffer is full. */
-  write(request: PublishRequest, onConfirm: (error: Error | null) => void): boolean;
+  /**
+   * Writes the message; `onConfirm` gets null on ack (with `routed` false when the broker returned
+   * it), an error on nack or channel loss. Returns false when the socket buffer is full.
+   */
+  write(request: PublishRequest, onConfirm: (error: Error | null, routed?: boolean) => void): boolean;
   /** Calls `resume` once the channel can take more writes. */
   onDrain(resume: () => void): void;
 }
@@ -20,9 +23,12 @@ interface Entry {
   write: number;
   settled: boolean;
   timer: NodeJS.Timeout;
-  resolve(): void;
+  resolve(outcome: PublishOutcome): void;
   reject(error: Error): void;
 }
+
+const notConnected = () =>
+  new ConnectionError('Not connected to the broker; this message is only worth sending on a live connection, so it was dropped.');
 
 /**
  * FIFO of publishes: waiting to be written (disconnected, blocked, or behind backpressure) and
@@ -54,13 +60,14 @@ export class Outbox {
     return this.#waiting.length + this.#unconfirmed.size;
   }
 
-  enqueue(request: PublishRequest): Promise<void> {
+  enqueue(request: PublishRequest): Promise<PublishOutcome> {
     if (this.#closed) return Promise.reject(new ClosedError('The AMQP transport'));
+    if (request.volatile && !this.#channel) return Promise.reject(notConnected());
     const bytes = request.message.body.length;
     if (this.size >= this.#limits.maxMessages || this.#bytes + bytes > this.#limits.maxBytes) {
       return Promise.reject(new BufferFullError(this.#limits.maxMessages));
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<PublishOutcome>((resolve, reject) => {
       const entry: Entry = {
         seq: this.#seq++,
         request,
@@ -87,9 +94,13 @@ export class Outbox {
     this.#pump();
   }
 
-  /** The channel is gone: whatever it did not confirm waits again, in publish order. */
+  /**
+   * The channel is gone: whatever it did not confirm waits again, in publish order; volatile
+   * messages (heartbeats, replies, acks) are dropped, as they mean nothing on another connection.
+   */
   detach(): void {
     this.#channel = null;
+    for (const entry of [...this.#waiting, ...this.#unconfirmed]) if (entry.request.volatile) this.#settle(entry, notConnected());
     if (this.#unconfirmed.size === 0) return;
     this.#waiting.unshift(...[...this.#unconfirmed].sort((a, b) => a.seq - b.seq));
     this.#unconfirmed.clear();
@@ -135,7 +146,7 @@ export class Outbox {
       const write = ++this.#writes;
       entry.write = write;
       this.#unconfirmed.add(entry);
-      const writable = channel.write(entry.request, (error) => this.#onConfirm(entry, write, error));
+      const writable = channel.write(entry.request, (error, routed) => this.#onConfirm(entry, write, error, routed ?? true));
       if (!writable) {
         this.#awaitingDrain = true;
         channel.onDrain(() => {
@@ -147,10 +158,10 @@ export class Outbox {
     }
   }
 
-  #onConfirm(entry: Entry, write: number, error: Error | null): void {
+  #onConfirm(entry: Entry, write: number, error: Error | null, routed: boolean): void {
     if (entry.settled || entry.write !== write) return;
-    if (!error) {
-      this.#settle(entry);
+    if (!error || entry.request.volatile) {
+      this.#settle(entry, error ?? undefined, routed);
       return;
     }
     // A nack means the broker could not take it now; a closed channel means we cannot know.
@@ -168,7 +179,7 @@ export class Outbox {
     }, RETRY_DELAY_MS).unref();
   }
 
-  #settle(entry: Entry, error?: Error): void {
+  #settle(entry: Entry, error?: Error, routed = true): void {
     if (entry.settled) return;
     entry.settled = true;
     clearTimeout(entry.timer);
@@ -177,7 +188,7 @@ export class Outbox {
     const index = this.#waiting.indexOf(entry);
     if (index !== -1) this.#waiting.splice(index, 1);
     if (error) entry.reject(error);
-    else entry.resolve();
+    else entry.resolve({ routed });
     if (this.size === 0) for (const done of [...this.#idle]) done();
   }
 }

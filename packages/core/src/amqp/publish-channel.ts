@@ -1,41 +1,16 @@
-import type { ConfirmChannel, Options } from 'amqplib';
+import type { ConfirmChannel } from 'amqplib';
 import { ConnectionError } from '../errors.js';
 import type { PublishRequest, PublishTarget, WireMessage } from '../transport.js';
+import { toPublishOptions } from './message-properties.js';
 import type { PublishChannel } from './outbox.js';
 
 export interface PublishChannelOptions {
-  exchange: string;
-  deadLetter: string;
+  /** Exchange of each target but `direct` (the default exchange, ''). */
+  exchanges: Record<Exclude<PublishTarget, 'direct'>, string>;
   /** The broker returned a mandatory message: no queue was bound to its exchange. */
   onReturned(target: PublishTarget, message: WireMessage): void;
   /** Makes an error safe to show (no credentials). */
   safe(error: unknown, fallback: string): Error;
-}
-
-/** Copies the fields that are set; amqplib's types (and the wire) have no room for `undefined`. */
-export function withoutUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
-}
-
-function toPublishOptions(message: WireMessage): Options.Publish {
-  const { properties } = message;
-  return {
-    ...withoutUndefined({
-      messageId: properties.messageId,
-      type: properties.type,
-      timestamp: properties.timestamp,
-      appId: properties.appId,
-      contentType: properties.contentType,
-      deliveryMode: properties.deliveryMode,
-      correlationId: properties.correlationId,
-      replyTo: properties.replyTo,
-    }),
-    headers: properties.headers,
-    // A message no queue takes is returned instead of vanishing, so it can be reported.
-    mandatory: true,
-  };
 }
 
 /**
@@ -50,9 +25,9 @@ export function publishChannel(channel: ConfirmChannel, options: PublishChannelO
     returned.add(key(message.fields.exchange, message.properties.messageId));
   });
   return {
-    write(request: PublishRequest, onConfirm: (error: Error | null) => void): boolean {
+    write(request: PublishRequest, onConfirm: (error: Error | null, routed?: boolean) => void): boolean {
       const { message, target } = request;
-      const exchange = target === 'dead' ? options.deadLetter : options.exchange;
+      const exchange = target === 'direct' ? '' : options.exchanges[target];
       const sent = key(exchange, message.properties.messageId);
       try {
         return channel.publish(exchange, message.routingKey, message.body, toPublishOptions(message), (error: unknown) => {
@@ -66,8 +41,10 @@ export function publishChannel(channel: ConfirmChannel, options: PublishChannelO
           }
           options.onReturned(target, message);
           // An event nobody listens to is delivered as far as it can be; a dead letter that
-          // reached no queue is not stored, so it must not count as confirmed.
-          onConfirm(target === 'dead' ? new ConnectionError('The dead-letter queue is missing; declaring it again.') : null);
+          // reached no queue is not stored, so it must not count as confirmed. For requests,
+          // replies and presence, `routed` tells the caller (no responder, asker gone).
+          if (target === 'dead') onConfirm(new ConnectionError('The dead-letter queue is missing; declaring it again.'));
+          else onConfirm(null, false);
         });
       } catch (error) {
         // amqplib throws when the channel is already closing; the outbox keeps the message.

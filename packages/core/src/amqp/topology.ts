@@ -2,16 +2,31 @@ import type { Channel } from 'amqplib';
 import type { QueueSpec } from '../transport.js';
 import type { NormalizedAmqpOptions } from './amqp-options.js';
 
-/** The event exchange, and the dead-letter exchange with its queue (docs/wire-format.md). */
+/** The event, request and presence exchanges, and the dead-letter exchange with its queue (docs/wire-format.md). */
 export async function declareExchanges(channel: Channel, options: NormalizedAmqpOptions): Promise<void> {
   await channel.assertExchange(options.exchange, 'fanout', { durable: true });
+  await channel.assertExchange(options.requestExchange, 'direct', { durable: true });
+  await channel.assertExchange(options.presenceExchange, 'fanout', { durable: true });
   await channel.assertExchange(options.deadLetter, 'fanout', { durable: true });
   await channel.assertQueue(options.deadLetter, { durable: true });
   await channel.bindQueue(options.deadLetter, options.deadLetter, '');
 }
 
-/** Declares a bus queue and binds it to the event exchange. */
+/** Declares a bus queue and binds it: to the event exchange, or to the request or presence exchange. */
 export async function declareQueue(channel: Channel, spec: QueueSpec, options: NormalizedAmqpOptions): Promise<void> {
+  if (spec.kind === 'requests') {
+    // Classic and durable, messages transient: a request is worthless once its asker stopped
+    // waiting, and a reply cannot outlive the asker's connection anyway. Quorum replication would
+    // only slow every request down.
+    await channel.assertQueue(spec.name, { durable: true, arguments: { 'x-expires': spec.expiresMs } });
+    for (const key of spec.routingKeys) await channel.bindQueue(spec.name, options.requestExchange, key);
+    return;
+  }
+  if (spec.kind === 'presence') {
+    await channel.assertQueue(spec.name, { exclusive: true, autoDelete: true, durable: false });
+    await channel.bindQueue(spec.name, options.presenceExchange, '');
+    return;
+  }
   if (spec.kind === 'group') {
     await channel.assertQueue(spec.name, {
       durable: true,

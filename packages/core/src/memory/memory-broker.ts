@@ -1,8 +1,10 @@
-import type { PublishTarget, QueueSpec, WireMessage } from '../transport.js';
+import { type PublishTarget, type QueueSpec, REPLY_TO, type WireMessage } from '../transport.js';
 
 interface QueuedMessage {
   message: WireMessage;
   redelivered: boolean;
+  /** From the message's `expiration`: past this time it is discarded instead of delivered. */
+  expiresAt: number | null;
   /** How many times this message was handed to a consumer, like a quorum queue's x-delivery-count. */
   deliveries: number;
 }
@@ -15,6 +17,8 @@ export interface MemoryConsumer {
 
 interface MemoryQueue {
   spec: QueueSpec | { kind: 'dead'; name: string };
+  /** Routing keys bound to the request exchange (request queues only). */
+  keys: Set<string>;
   messages: QueuedMessage[];
   consumers: MemoryConsumer[];
   nextConsumer: number;
@@ -31,14 +35,30 @@ function copy(message: WireMessage): WireMessage {
   };
 }
 
+function expiresAt(message: WireMessage): number | null {
+  const ttl = Number(message.properties.expiration);
+  return message.properties.expiration === undefined || !Number.isFinite(ttl) ? null : Date.now() + ttl;
+}
+
+/** Which queues each exchange feeds. */
+const FEEDS: Record<Exclude<PublishTarget, 'direct' | 'dead'>, QueueSpec['kind'][]> = {
+  events: ['broadcast', 'group'],
+  requests: ['requests'],
+  presence: ['presence'],
+};
+
 /**
- * An in-process broker with remit's semantics: one fanout exchange, broadcast queues that vanish
- * with their consumer (or expire), durable group queues whose consumers compete, prefetch,
- * redelivery of unacknowledged messages, a delivery limit on group queues, and a dead-letter queue.
+ * An in-process broker with remit's semantics: the fanout event exchange, broadcast queues that
+ * vanish with their consumer (or expire), durable group queues whose consumers compete, prefetch,
+ * redelivery of unacknowledged messages, a delivery limit on group queues, and a dead-letter queue;
+ * for requests and presence, a direct request exchange, a fanout presence exchange, the default
+ * exchange (a queue by name) and direct reply-to addresses, with per-message expiration.
  * Buses given the same broker see each other. Messages are copied, so a codec round trip is real.
  */
 export class MemoryBroker {
   readonly #queues = new Map<string, MemoryQueue>();
+  readonly #replyAddresses = new Map<string, (message: WireMessage) => void>();
+  #nextAddress = 0;
 
   constructor() {
     this.#queues.set(DEAD_QUEUE, this.#newQueue({ kind: 'dead', name: DEAD_QUEUE }));
@@ -54,24 +74,59 @@ export class MemoryBroker {
     return [...this.#queues.keys()];
   }
 
-  /** Routes a message to every bound queue; returns how many took it (0: unroutable). */
+  /** Routes a message to every bound queue (or reply address); returns how many took it (0: unroutable). */
   publish(target: PublishTarget, message: WireMessage): number {
-    const queues = target === 'dead' ? [this.#dead()] : [...this.#queues.values()].filter((queue) => queue.spec.kind !== 'dead');
+    if (target === 'direct') {
+      const reply = this.#replyAddresses.get(message.routingKey);
+      if (reply) {
+        const copied = copy(message);
+        setImmediate(() => reply(copied));
+        return 1;
+      }
+    }
+    const queues = this.#route(target, message.routingKey);
     for (const queue of queues) {
-      queue.messages.push({ message: copy(message), redelivered: false, deliveries: 0 });
+      queue.messages.push({ message: copy(message), redelivered: false, deliveries: 0, expiresAt: expiresAt(message) });
       this.#schedule(queue);
     }
     return queues.length;
   }
 
+  /** A direct reply-to address: replies published to it go to `onReply`. Returns it and its removal. */
+  replyAddress(onReply: (message: WireMessage) => void): { address: string; remove(): void } {
+    const address = `${REPLY_TO}.memory-${++this.#nextAddress}`;
+    this.#replyAddresses.set(address, onReply);
+    return { address, remove: () => this.#replyAddresses.delete(address) };
+  }
+
+  /** Binds a request queue to one more request name. */
+  bind(name: string, routingKey: string): void {
+    const queue = this.#queues.get(name);
+    if (!queue) throw new Error(`Memory broker: no queue "${name}"; declare it first.`);
+    queue.keys.add(routingKey);
+  }
+
+  #route(target: PublishTarget, routingKey: string): MemoryQueue[] {
+    if (target === 'dead') return [this.#dead()];
+    if (target === 'direct') {
+      const queue = this.#queues.get(routingKey);
+      return queue ? [queue] : [];
+    }
+    const kinds: string[] = FEEDS[target];
+    return [...this.#queues.values()].filter(
+      (queue) => kinds.includes(queue.spec.kind) && (target !== 'requests' || queue.keys.has(routingKey)),
+    );
+  }
+
   declare(spec: QueueSpec): void {
-    const queue = this.#queues.get(spec.name);
+    let queue = this.#queues.get(spec.name);
     if (queue) {
       if (queue.expiryTimer) clearTimeout(queue.expiryTimer);
       queue.expiryTimer = null;
-      return;
+    } else {
+      this.#queues.set(spec.name, (queue = this.#newQueue(spec)));
     }
-    this.#queues.set(spec.name, this.#newQueue(spec));
+    if (spec.kind === 'requests') for (const key of spec.routingKeys) queue.keys.add(key);
   }
 
   /** Adds a consumer; returns a function that removes it. Its unsettled deliveries stay with it until settled. */
@@ -87,7 +142,7 @@ export class MemoryBroker {
   }
 
   #newQueue(spec: MemoryQueue['spec']): MemoryQueue {
-    return { spec, messages: [], consumers: [], nextConsumer: 0, expiryTimer: null };
+    return { spec, keys: new Set(), messages: [], consumers: [], nextConsumer: 0, expiryTimer: null };
   }
 
   #dead(): MemoryQueue {
@@ -98,12 +153,13 @@ export class MemoryBroker {
 
   #onIdle(queue: MemoryQueue): void {
     const { spec } = queue;
-    if (spec.kind !== 'broadcast') return;
-    if (spec.expiresMs === null) {
+    const expiresMs = spec.kind === 'broadcast' || spec.kind === 'requests' ? spec.expiresMs : spec.kind === 'presence' ? null : undefined;
+    if (expiresMs === undefined) return;
+    if (expiresMs === null) {
       this.#queues.delete(spec.name);
       return;
     }
-    queue.expiryTimer = setTimeout(() => this.#queues.delete(spec.name), spec.expiresMs);
+    queue.expiryTimer = setTimeout(() => this.#queues.delete(spec.name), expiresMs);
     queue.expiryTimer.unref();
   }
 
@@ -118,6 +174,7 @@ export class MemoryBroker {
       if (!consumer) return;
       const entry = queue.messages.shift();
       if (!entry) return;
+      if (entry.expiresAt !== null && entry.expiresAt <= Date.now()) continue;
       entry.deliveries++;
       consumer.unacked++;
       let settled = false;

@@ -1,5 +1,14 @@
 import { ClosedError } from '../errors.js';
-import type { Delivery, PublishRequest, QueueSpec, Transport, TransportFactory, TransportHooks } from '../transport.js';
+import {
+  type Delivery,
+  type PublishOutcome,
+  type PublishRequest,
+  type QueueSpec,
+  REPLY_TO,
+  type Transport,
+  type TransportFactory,
+  type TransportHooks,
+} from '../transport.js';
 import { MemoryBroker, type MemoryConsumer } from './memory-broker.js';
 
 // One broker per process for `memory()` without an argument: buses in one process meet there,
@@ -11,13 +20,15 @@ class MemoryTransport implements Transport {
   readonly #cancels = new Set<() => void>();
   /** Deliveries handed out and not settled; requeued on close, as a closing channel would. */
   readonly #unsettled = new Set<() => void>();
+  /** This transport's direct reply-to address, like the one RabbitMQ gives each channel. */
+  readonly #reply: { address: string; remove(): void };
   #closed = false;
+  #hooks: TransportHooks | null = null;
 
   constructor(broker: MemoryBroker) {
     this.#broker = broker;
+    this.#reply = broker.replyAddress((message) => this.#hooks?.onReply(message));
   }
-
-  #hooks: TransportHooks | null = null;
 
   async start(hooks: TransportHooks): Promise<void> {
     if (this.#closed) throw new ClosedError('The memory transport');
@@ -25,10 +36,20 @@ class MemoryTransport implements Transport {
     hooks.onStatus('connected');
   }
 
-  async publish(request: PublishRequest): Promise<void> {
+  async publish(request: PublishRequest): Promise<PublishOutcome> {
     if (this.#closed) throw new ClosedError('The memory transport');
-    const routed = this.#broker.publish(request.target, request.message);
-    if (routed === 0 && request.target === 'events') this.#hooks?.onReturn(request.message);
+    let { message } = request;
+    if (message.properties.replyTo === REPLY_TO) {
+      message = { ...message, properties: { ...message.properties, replyTo: this.#reply.address } };
+    }
+    const routed = this.#broker.publish(request.target, message) > 0;
+    if (!routed && request.target === 'events') this.#hooks?.onReturn(request.message);
+    return { routed };
+  }
+
+  async bind(queue: string, routingKey: string): Promise<void> {
+    if (this.#closed) throw new ClosedError('The memory transport');
+    this.#broker.bind(queue, routingKey);
   }
 
   async consume(queue: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>> {
@@ -79,6 +100,7 @@ class MemoryTransport implements Transport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#reply.remove();
     for (const cancel of this.#cancels) cancel();
     this.#cancels.clear();
     for (const requeue of [...this.#unsettled]) requeue();

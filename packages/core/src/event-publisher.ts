@@ -1,0 +1,109 @@
+import { checkEventName, checkHeaders } from './arguments.js';
+import type { Codec } from './codec.js';
+import { DeliveryAcks } from './delivery-acks.js';
+import { destinationHeaders, matches, parseDestination } from './destination.js';
+import type { Dispatcher } from './dispatcher.js';
+import { type CodecLookup, type EnvelopeSource, fromWireMessage, Header, toWireMessage } from './envelope.js';
+import { ConfigError, RemitError } from './errors.js';
+import type { HandlerRegistry } from './handler-registry.js';
+import { encodePayload } from './outgoing.js';
+import type { DeliveryReport, InstanceRef } from './presence-types.js';
+import type { PublishOutcome, PublishRequest, WireMessage } from './transport.js';
+import type { AckPublishOptions, BusStats, FailureReport, PublishOptions } from './types.js';
+import { integer, rejectUnknownKeys, requireRecord } from './validate.js';
+
+const DEFAULT_ACK_TIMEOUT_MS = 5000;
+const PUBLISH_KEYS = ['local', 'headers', 'persistent', 'to', 'ack', 'timeoutMs'];
+
+export interface EventPublisherDeps {
+  source: EnvelopeSource;
+  codec: Codec;
+  codecs: CodecLookup;
+  maxPayloadBytes: number;
+  publishTimeoutMs: number;
+  registry: HandlerRegistry;
+  dispatcher: Dispatcher;
+  stats: BusStats;
+  /** This bus's presence queue, where acks come back. */
+  ackQueue: string;
+  /** Instances live now, this one included. */
+  live(): InstanceRef[];
+  publish(request: PublishRequest): Promise<PublishOutcome>;
+  track(work: Promise<unknown>): void;
+  report(failure: FailureReport): void;
+}
+
+/**
+ * `publish()`: checks and encodes the event, addresses it (`to`), runs this instance's own
+ * broadcast handlers directly, sends it through the transport, and with `ack: true` collects who
+ * ran their handlers for it.
+ */
+export class EventPublisher {
+  readonly #deps: EventPublisherDeps;
+  readonly acks: DeliveryAcks;
+
+  constructor(deps: EventPublisherDeps) {
+    this.#deps = deps;
+    this.acks = new DeliveryAcks({ source: deps.source, publishTimeoutMs: deps.publishTimeoutMs, publish: deps.publish, report: deps.report });
+  }
+
+  async publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions): Promise<DeliveryReport | undefined> {
+    const deps = this.#deps;
+    checkEventName(name);
+    rejectUnknownKeys('', requireRecord('options', options), PUBLISH_KEYS);
+    const headers = checkHeaders(options.headers);
+    const to = parseDestination(options.to);
+    if (options.ack !== undefined && typeof options.ack !== 'boolean') throw new ConfigError('ack', 'expected true or false.');
+    const ack = options.ack === true;
+    const timeoutMs = 'timeoutMs' in options ? options.timeoutMs : undefined;
+    if (timeoutMs !== undefined && !ack) throw new ConfigError('timeoutMs', 'applies only with ack: true (how long to wait for acks).');
+    const ackTimeoutMs = integer('timeoutMs', timeoutMs, DEFAULT_ACK_TIMEOUT_MS, { min: 1, max: 2 ** 31 - 1 });
+    const message = toWireMessage(deps.source, {
+      name,
+      body: encodePayload(deps.codec, name, payload, deps.maxPayloadBytes),
+      codec: deps.codec.name,
+      headers,
+      persistent: options.persistent ?? true,
+      control: { ...destinationHeaders(to), ...(ack ? { [Header.ackTo]: deps.ackQueue } : {}) },
+    });
+    const self = { service: deps.source.service, instance: deps.source.instanceId };
+    const local = options.local !== false && matches(to, self);
+    const id = message.properties.messageId ?? '';
+    // Awaited: the addressees live now; this instance only when it runs its handlers itself.
+    const expected = ack ? deps.live().filter((ref) => matches(to, ref) && (local || ref.instance !== self.instance)) : [];
+    const acks = ack ? this.acks.collect(id, expected, ackTimeoutMs) : null;
+    deps.stats.published++;
+    if (local) this.#runLocal(name, message, acks ? (handled) => this.acks.record(id, self, handled ? 'handled' : 'failed') : undefined);
+    try {
+      await deps.publish({ message, target: 'events', timeoutMs: deps.publishTimeoutMs });
+    } catch (error) {
+      acks?.cancel();
+      throw error;
+    }
+    deps.stats.confirmed++;
+    return acks?.report;
+  }
+
+  /** The broker returned an event: no queue is bound to the exchange. */
+  onReturn(message: WireMessage): void {
+    this.#deps.stats.unroutable++;
+    const name = message.properties.type ?? message.routingKey;
+    const error = new RemitError(`Event "${name}" reached no queue: no instance or group is listening, so RabbitMQ dropped it.`);
+    const id = message.properties.messageId;
+    this.#deps.report({ kind: 'unroutable', error, event: name, ...(id ? { id } : {}) });
+  }
+
+  /** This instance's broadcast handlers hear its own event at once, decoded like everyone else's copy. */
+  #runLocal(name: string, message: WireMessage, done?: (handled: boolean) => void): void {
+    const deps = this.#deps;
+    const handlers = deps.registry.takeBroadcast(name);
+    if (handlers.length === 0) {
+      done?.(true);
+      return;
+    }
+    // Read back exactly as a remote instance would, so local handlers see the same payload and meta.
+    const event = fromWireMessage(message, { codecs: deps.codecs, maxPayloadBytes: deps.maxPayloadBytes, redelivered: false });
+    const queue = `${deps.source.service}:${deps.source.instanceId}:local`;
+    deps.track(deps.dispatcher.run(handlers, event, message, queue).then((outcome) => done?.(outcome === 'handled')));
+  }
+}

@@ -1,0 +1,177 @@
+import { checkEventName, handlerLabel } from './arguments.js';
+import type { Codec } from './codec.js';
+import { type CodecLookup, type DecodedEvent, type EnvelopeSource, fromWireMessage, Header, toWireMessage } from './envelope.js';
+import { ConfigError, DecodeError } from './errors.js';
+import { encodePayload } from './outgoing.js';
+import { errorBody, NO_HANDLER_CODE, type ReplyStatus } from './reply.js';
+import type { HandleOptions, RequestHandler } from './request-types.js';
+import { toError } from './retry.js';
+import type { Delivery, PublishOutcome, PublishRequest, QueueSpec } from './transport.js';
+import type { FailureReport, Unsubscribe } from './types.js';
+import { rejectUnknownKeys, requireRecord } from './validate.js';
+
+type Cancel = () => Promise<void>;
+
+export interface RequestServerDeps {
+  source: EnvelopeSource;
+  codec: Codec;
+  codecs: CodecLookup;
+  maxPayloadBytes: number;
+  publishTimeoutMs: number;
+  /** The service's request queue, e.g. `remit.requests.billing`. */
+  queue: Omit<Extract<QueueSpec, { kind: 'requests' }>, 'routingKeys'>;
+  consume(spec: QueueSpec, onDelivery: (delivery: Delivery) => void): Promise<Cancel>;
+  bind(queue: string, name: string): Promise<void>;
+  publish(request: PublishRequest): Promise<PublishOutcome>;
+  /** Whether the bus consumes now (started, not closing): a new name is bound and served at once. */
+  consuming(): boolean;
+  /** Keeps the bus's close() waiting for a running handler and its reply. */
+  track(work: Promise<unknown>): void;
+  report(failure: FailureReport): void;
+}
+
+interface Reply {
+  status: ReplyStatus;
+  codec: string;
+  body: Buffer;
+}
+
+interface Served {
+  readonly fn: RequestHandler<unknown, unknown>;
+  readonly label: string;
+  readonly exposeStack: boolean;
+}
+
+/**
+ * The answering side of request/reply. All request names of a service share one durable queue,
+ * `remit.requests.<service>`, bound to the request exchange once per name: the service's instances
+ * compete for it, so exactly one answers each request, and a request held by an instance that dies
+ * goes back to the queue for another one. Handlers run once (no retry): the caller decides.
+ */
+export class RequestServer {
+  readonly #deps: RequestServerDeps;
+  readonly #handlers = new Map<string, Served>();
+  #consumer: Promise<Cancel | null> | null = null;
+
+  constructor(deps: RequestServerDeps) {
+    this.#deps = deps;
+  }
+
+  handle(name: string, fn: RequestHandler<never, unknown>, options: HandleOptions | undefined): Unsubscribe {
+    checkEventName(name);
+    if (typeof fn !== 'function') throw new ConfigError('handler', 'expected a function.');
+    if (options !== undefined) rejectUnknownKeys('', requireRecord('options', options), ['exposeStack']);
+    if (this.#handlers.has(name)) {
+      throw new ConfigError('name', `"${name}" already has a request handler on this bus; one instance answers each request, so one handler serves it.`);
+    }
+    const served: Served = {
+      fn: fn as RequestHandler<unknown, unknown>,
+      label: handlerLabel(fn, `${name} request handler`),
+      exposeStack: options?.exposeStack === true,
+    };
+    this.#handlers.set(name, served);
+    if (this.#deps.consuming()) {
+      if (this.#consumer) void this.#bind(name);
+      else void this.start();
+    }
+    return () => {
+      if (this.#handlers.get(name) !== served) return;
+      this.#handlers.delete(name);
+      // The binding stays: other instances of the service may still serve the name. This one now
+      // answers it with NoResponderError.
+      if (this.#handlers.size === 0 && this.#deps.consuming()) void this.#release();
+    };
+  }
+
+  /** Starts consuming the service's request queue if this bus serves any name; idempotent. */
+  start(): Promise<unknown> {
+    if (this.#handlers.size === 0) return Promise.resolve();
+    this.#consumer ??= this.#deps
+      .consume({ ...this.#deps.queue, routingKeys: [...this.#handlers.keys()] }, (delivery) =>
+        this.#deps.track(this.#serve(delivery)),
+      )
+      .catch((caught: unknown) => {
+        this.#consumer = null;
+        this.#deps.report({ kind: 'transport', error: toError(caught) });
+        return null;
+      });
+    return this.#consumer;
+  }
+
+  /** Stops consuming; returns the cancel function for the caller to await. */
+  async take(): Promise<Cancel | null> {
+    const consumer = this.#consumer;
+    this.#consumer = null;
+    return consumer ? consumer : null;
+  }
+
+  async #release(): Promise<void> {
+    const cancel = await this.take();
+    await cancel?.().catch((caught: unknown) => this.#deps.report({ kind: 'transport', error: toError(caught) }));
+  }
+
+  async #bind(name: string): Promise<void> {
+    try {
+      await this.#consumer;
+      await this.#deps.bind(this.#deps.queue.name, name);
+    } catch (caught) {
+      this.#deps.report({ kind: 'transport', error: toError(caught), event: name });
+    }
+  }
+
+  async #serve(delivery: Delivery): Promise<void> {
+    const { message } = delivery;
+    const reply = await this.#answer(delivery);
+    const replyTo = message.properties.replyTo;
+    if (replyTo) await this.#reply(replyTo, message.properties.correlationId, message.properties.type || message.routingKey, reply);
+    // Acknowledged only once the reply is out: if this instance dies first, another one answers.
+    delivery.ack();
+  }
+
+  /** Decodes the request and runs its handler; every outcome, even an undecodable request, gets a reply. */
+  async #answer(delivery: Delivery): Promise<Reply> {
+    const deps = this.#deps;
+    const { message } = delivery;
+    let request: DecodedEvent;
+    try {
+      request = fromWireMessage(message, { codecs: deps.codecs, maxPayloadBytes: deps.maxPayloadBytes, redelivered: delivery.redelivered });
+    } catch (caught) {
+      const error = caught instanceof DecodeError ? caught : new DecodeError('decode-failed', toError(caught).message);
+      const { messageId, type } = message.properties;
+      deps.report({ kind: 'decode', error, event: type || message.routingKey, ...(messageId ? { id: messageId } : {}) });
+      return { status: 'error', codec: 'json', body: errorBody(error, false) };
+    }
+    const served = this.#handlers.get(request.name);
+    if (!served) {
+      const error = { name: 'NoResponderError', message: `instance ${deps.source.instanceId} has no handler for it`, code: NO_HANDLER_CODE };
+      return { status: 'error', codec: 'json', body: errorBody(error, false) };
+    }
+    try {
+      const result = await served.fn(request.payload, request.meta);
+      return { status: 'ok', codec: deps.codec.name, body: encodePayload(deps.codec, `reply to ${request.name}`, result, deps.maxPayloadBytes) };
+    } catch (caught) {
+      deps.report({ kind: 'request', error: toError(caught), event: request.name, id: request.meta.id, handler: served.label });
+      return { status: 'error', codec: 'json', body: errorBody(caught, served.exposeStack) };
+    }
+  }
+
+  async #reply(replyTo: string, correlationId: string | undefined, name: string, reply: Reply): Promise<void> {
+    const deps = this.#deps;
+    const message = toWireMessage(deps.source, {
+      name,
+      body: reply.body,
+      codec: reply.codec,
+      headers: undefined,
+      persistent: false,
+      control: { [Header.status]: reply.status },
+      ...(correlationId === undefined ? {} : { correlationId }),
+    });
+    message.routingKey = replyTo;
+    try {
+      // Not routed: the asker is gone (its connection closed); there is nobody left to tell.
+      await deps.publish({ message, target: 'direct', timeoutMs: deps.publishTimeoutMs, volatile: true });
+    } catch (caught) {
+      deps.report({ kind: 'transport', error: toError(caught), event: name });
+    }
+  }
+}
