@@ -46,10 +46,16 @@ export class RemitModule extends ConfigurableRemitModule {}
 
 const logger = new Logger('RemitModule');
 
-/** Without an `onError` option, failures go to Nest's logger rather than nowhere. */
+/**
+ * Without an `onError` option, failures go to Nest's logger rather than nowhere. Connection trouble
+ * and unroutable events are warnings (the bus reconnects on its own; nobody was listening); a failed
+ * handler, an undecodable message or a dead letter is an error.
+ */
 function logFailure(report: FailureReport): void {
   const where = [report.event && `event "${report.event}"`, report.handler && `handler ${report.handler}`]
     .filter(Boolean)
     .join(', ');
-  logger.error(`${report.kind} failure${where ? ` (${where})` : ''}: ${report.error.message}`, report.error.stack);
+  const message = `${report.kind} failure${where ? ` (${where})` : ''}: ${report.error.message}`;
+  if (report.kind === 'transport' || report.kind === 'unroutable') logger.warn(message);
+  else logger.error(message, report.error.stack);
 }
