@@ -117,6 +117,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
       stats: this.#stats,
       ackQueue: presenceQueue,
       live: () => this.#presence.live(),
+      joined: () => this.#presence.joined(),
       track,
     });
     this.#presence.listen((change) => {
@@ -173,8 +174,13 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
 
   request<K extends RequestName<R>>(name: K, payload: RequestOf<R, K>, options?: RequestOptions): Promise<ResponseOf<R, K>> {
     if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') return Promise.reject(new ClosedError());
-    // The reply was decoded from bytes; the request map is the contract both sides compiled against.
-    return this.#requests.request(name, payload, options) as Promise<ResponseOf<R, K>>;
+    try {
+      // The reply was decoded from bytes; the request map is the contract both sides compiled against.
+      return this.#requests.request(name, payload, options) as Promise<ResponseOf<R, K>>;
+    } catch (error) {
+      // Bad arguments reject like everything else that can go wrong with a request.
+      return Promise.reject(error);
+    }
   }
 
   instances(): Promise<InstanceInfo[]> {

@@ -28,6 +28,8 @@ export interface EventPublisherDeps {
   ackQueue: string;
   /** Instances live now, this one included. */
   live(): InstanceRef[];
+  /** Resolves once presence knows every live instance (right after start it waits for their answers). */
+  joined(): Promise<void>;
   publish(request: PublishRequest): Promise<PublishOutcome>;
   track(work: Promise<unknown>): void;
   report(failure: FailureReport): void;
@@ -70,6 +72,7 @@ export class EventPublisher {
     const local = options.local !== false && matches(to, self);
     const id = message.properties.messageId ?? '';
     // Awaited: the addressees live now; this instance only when it runs its handlers itself.
+    if (ack) await deps.joined();
     const expected = ack ? deps.live().filter((ref) => matches(to, ref) && (local || ref.instance !== self.instance)) : [];
     const acks = ack ? this.acks.collect(id, expected, ackTimeoutMs) : null;
     deps.stats.published++;

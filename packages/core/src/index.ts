@@ -9,6 +9,7 @@ export { memoryBroker, MemoryBroker } from './memory/memory-broker.js';
 export { jsonCodec, SuperjsonCodec } from './codec.js';
 export type { Codec, CodecOption, RegisterableClass } from './codec.js';
 export { WIRE_VERSION, Header } from './envelope.js';
+export { PresenceType } from './presence.js';
 export {
   RemitError,
   ConfigError,
@@ -23,7 +24,7 @@ export {
   RemoteError,
   ValidationError,
 } from './errors.js';
-export type { RemitErrorCode } from './errors.js';
+export type { RemitErrorCode, RemoteErrorDetails } from './errors.js';
 export type {
   Transport,
   TransportFactory,
@@ -31,12 +32,14 @@ export type {
   TransportHooks,
   TransportStatus,
   Delivery,
+  PublishOutcome,
   PublishRequest,
   PublishTarget,
   QueueSpec,
   WireMessage,
   WireProperties,
 } from './transport.js';
+export { REPLY_TO } from './transport.js';
 export type {
   EventMap,
   EventName,
@@ -45,6 +48,8 @@ export type {
   AnyEventHandler,
   HeaderValue,
   PublishOptions,
+  AckPublishOptions,
+  Destination,
   SubscribeOptions,
   CloseOptions,
   Unsubscribe,
@@ -55,3 +60,14 @@ export type {
   FailureKind,
   FailureReport,
 } from './types.js';
+export type {
+  RequestMap,
+  RequestShape,
+  RequestName,
+  RequestOf,
+  ResponseOf,
+  RequestHandler,
+  RequestOptions,
+  HandleOptions,
+} from './request-types.js';
+export type { InstanceRef, InstanceInfo, PresenceChange, DeliveryReport } from './presence-types.js';

@@ -75,16 +75,21 @@ export class Presence {
     await this.#send(PresenceType.goodbye, 'presence');
   }
 
-  /** Live instances, this one included; right after start, waits until the others had time to answer. */
-  async instances(): Promise<InstanceInfo[]> {
+  /** Resolves once the others had time to answer this instance's announce (at once, long after start). */
+  async joined(): Promise<void> {
     const wait = this.#askedAt + JOIN_WINDOW_MS - Date.now();
     if (this.#askedAt > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    this.#sweep();
+  }
+
+  /** Live instances, this one included; right after start, waits until the others had time to answer. */
+  async instances(): Promise<InstanceInfo[]> {
+    await this.joined();
     return this.live();
   }
 
   /** Live instances now, this one included. */
   live(): InstanceInfo[] {
+    this.#sweep();
     const now = Date.now();
     const self: InstanceInfo = { ...this.#deps.self, startedAt: new Date(this.#startedAt), lastSeen: new Date(now) };
     return [self, ...this.#roster.list()].sort((a, b) => a.service.localeCompare(b.service) || a.instance.localeCompare(b.instance));
