@@ -46,11 +46,16 @@ const server = app.listen(port, () => {
   console.log(`[${name}] listening on http://localhost:${actual}`);
 });
 
+let closing = false;
 async function shutdown() {
+  // Ctrl+C reaches this process twice (from the terminal and from main.mjs); close once.
+  if (closing) return;
+  closing = true;
   // Closing the bus also ends the open event streams, so server.close() can finish.
   server.close();
   await bus.close();
+  console.log(`[${name}] closed`);
   process.exit(0);
 }
-process.once('SIGINT', shutdown);
-process.once('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
