@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Bus, type EventMeta } from '@remit/core';
-import { queueInfo, unique, waitFor, withRawChannel } from '../helpers/broker.js';
+import { deleteTopology, queueInfo, unique, waitFor, withRawChannel } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 import { remit } from './run-cli.js';
 
@@ -147,6 +147,7 @@ describe('remit dead', () => {
     await withRawChannel((channel) => channel.assertExchange(empty, 'fanout', { autoDelete: true }));
 
     const replayed = await remit(['dead', 'replay', '--all', '--exchange', empty, '--dead-letter', topology.deadLetter]);
+    await deleteTopology({ exchanges: [empty] });
 
     expect(replayed.code).toBe(1);
     expect(replayed.stdout).toContain('replayed 0 dead letters');

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { remit } from './run-cli.js';
 
-const COMMANDS = [['publish'], ['tail'], ['dead'], ['dead', 'list'], ['dead', 'replay'], ['dead', 'purge']];
+const COMMANDS = [
+  ['publish'],
+  ['request'],
+  ['tail'],
+  ['instances'],
+  ['dead'],
+  ['dead', 'list'],
+  ['dead', 'replay'],
+  ['dead', 'purge'],
+];
 
 describe('remit usage', () => {
   it.each(COMMANDS)('remit %s --help exits 0 and shows that command', async (...command) => {
@@ -18,8 +27,8 @@ describe('remit usage', () => {
     const viaHelp = await remit(['help', 'tail']);
 
     expect(top.code).toBe(0);
-    for (const command of ['publish', 'tail', 'dead']) expect(top.stdout).toContain(`  ${command} `);
-    expect(top.stdout).toContain('Exit codes: 0 ok, 1 runtime failure, 2 usage error');
+    for (const command of ['publish', 'request', 'tail', 'instances', 'dead']) expect(top.stdout).toContain(`  ${command} `);
+    expect(top.stdout).toContain('Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 no reply to a request, 4 the responder failed');
     expect(short.stdout).toBe(top.stdout);
     expect(viaHelp).toMatchObject({ code: 0 });
     expect(viaHelp.stdout).toContain('Usage: remit tail');

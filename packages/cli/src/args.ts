@@ -10,21 +10,27 @@ export const GLOBAL_OPTIONS = {
   url: { type: 'string' },
   exchange: { type: 'string' },
   'dead-letter': { type: 'string' },
+  'request-exchange': { type: 'string' },
+  'presence-exchange': { type: 'string' },
   timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionsConfig;
 
 export const GLOBAL_HELP = `Global options:
-  --url <url>            broker URL, amqp://user:pass@host:5672/vhost or amqps://… (default: $AMQP_URL)
-  --exchange <name>      event exchange (default: remit.events)
-  --dead-letter <name>   dead-letter exchange and queue (default: remit.dead)
-  --timeout <ms>         how long to wait for the broker, a confirm or a reply (default: 10000)
-  -h, --help             show this help`;
+  --url <url>                  broker URL, amqp://user:pass@host:5672/vhost or amqps://… (default: $AMQP_URL)
+  --exchange <name>            event exchange (default: remit.events)
+  --dead-letter <name>         dead-letter exchange and queue (default: remit.dead)
+  --request-exchange <name>    request exchange (default: remit.requests)
+  --presence-exchange <name>   presence exchange (default: remit.presence)
+  --timeout <ms>               how long to wait for the broker, a confirm, acks or a reply (default: 10000)
+  -h, --help                   show this help`;
 
-// The same defaults as @remit/core's amqp() options (exchange, deadLetter), so the CLI and every
-// bus meet on the same names unless told otherwise.
+// The same defaults as @remit/core's amqp() options (exchange, deadLetter, requestExchange,
+// presenceExchange), so the CLI and every bus meet on the same names unless told otherwise.
 const DEFAULT_EXCHANGE = 'remit.events';
 const DEFAULT_DEAD_LETTER = 'remit.dead';
+const DEFAULT_REQUEST_EXCHANGE = 'remit.requests';
+const DEFAULT_PRESENCE_EXCHANGE = 'remit.presence';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 type StrictConfig<T extends OptionsConfig> = {
@@ -57,6 +63,8 @@ export interface BrokerSettings {
   url: string;
   exchange: string;
   deadLetter: string;
+  requestExchange: string;
+  presenceExchange: string;
   timeoutMs: number;
 }
 
@@ -64,6 +72,8 @@ interface GlobalValues {
   url?: string | undefined;
   exchange?: string | undefined;
   'dead-letter'?: string | undefined;
+  'request-exchange'?: string | undefined;
+  'presence-exchange'?: string | undefined;
   timeout?: string | undefined;
 }
 
@@ -85,6 +95,8 @@ export function brokerSettings(values: GlobalValues, env: CliIo['env']): BrokerS
     url,
     exchange: name('--exchange', values.exchange, DEFAULT_EXCHANGE),
     deadLetter: name('--dead-letter', values['dead-letter'], DEFAULT_DEAD_LETTER),
+    requestExchange: name('--request-exchange', values['request-exchange'], DEFAULT_REQUEST_EXCHANGE),
+    presenceExchange: name('--presence-exchange', values['presence-exchange'], DEFAULT_PRESENCE_EXCHANGE),
     timeoutMs: integerOption('--timeout', values.timeout, DEFAULT_TIMEOUT_MS, 1),
   };
 }

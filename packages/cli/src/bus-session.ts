@@ -22,6 +22,8 @@ export async function withBus<T>(settings: BrokerSettings, options: BusSessionOp
         url: settings.url,
         exchange: settings.exchange,
         deadLetter: settings.deadLetter,
+        requestExchange: settings.requestExchange,
+        presenceExchange: settings.presenceExchange,
         connectTimeoutMs: settings.timeoutMs,
       }),
     });

@@ -2,7 +2,9 @@ import { GLOBAL_HELP, secretsIn } from './args.js';
 import { asCliError } from './bus-session.js';
 import type { Command } from './command.js';
 import { deadCommand } from './commands/dead.js';
+import { instancesCommand } from './commands/instances.js';
 import { publishCommand } from './commands/publish.js';
+import { requestCommand } from './commands/request.js';
 import { tailCommand } from './commands/tail.js';
 import { UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
@@ -11,7 +13,9 @@ import { VERSION } from './version.js';
 
 const COMMANDS: Record<string, Command> = {
   publish: publishCommand,
+  request: requestCommand,
   tail: tailCommand,
+  instances: instancesCommand,
   dead: deadCommand,
 };
 
@@ -25,7 +29,7 @@ ${Object.values(COMMANDS)
   .join('\n')}
 
 ${GLOBAL_HELP}
-  --version              print the version
+  --version                    print the version
 
 Run remit <command> --help for a command's arguments and options.
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 no reply to a request, 4 the responder failed.`;

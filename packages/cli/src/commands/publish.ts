@@ -1,10 +1,11 @@
-import type { HeaderValue } from '@remit/core';
+import type { InstanceRef } from '@remit/core';
 import { brokerSettings, GLOBAL_HELP, GLOBAL_OPTIONS, parseCommandArgs } from '../args.js';
 import { withBus } from '../bus-session.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeLine } from '../io.js';
+import { parseHeaders } from '../header-option.js';
 import { readJsonPayload } from '../json-input.js';
 
 const OPTIONS = {
@@ -13,6 +14,8 @@ const OPTIONS = {
   persistent: { type: 'boolean', default: true },
   codec: { type: 'string', default: 'superjson' },
   service: { type: 'string', default: 'remit-cli' },
+  to: { type: 'string' },
+  ack: { type: 'boolean' },
 } as const;
 
 const HELP = `Usage: remit publish <event> [json] [options]
@@ -26,6 +29,9 @@ Options:
   --no-persistent        transient event (deliveryMode 1)
   --codec <name>         superjson (default) or json: the remit-codec header receivers decode with
   --service <name>       publishing service name, the event's appId (default: remit-cli)
+  --to <destination>     only this service (billing) or instance (billing:billing-1) runs handlers
+  --ack                  wait until every live instance reported it ran its handlers (up to
+                         --timeout); exit code 1 when one failed or did not answer
 
 ${GLOBAL_HELP}
 
@@ -52,20 +58,27 @@ export const publishCommand: Command = {
     const headers = parseHeaders(values.header ?? []);
     const payload = await readJsonPayload(json, io);
     const settings = brokerSettings(values, io.env);
-    await withBus(settings, { service: values.service, codec }, (bus) =>
-      bus.publish(event, payload, { headers, persistent: values.persistent, local: false }),
+    const options = {
+      headers,
+      persistent: values.persistent,
+      local: false,
+      ...(values.to === undefined ? {} : { to: values.to }),
+    };
+    const published = `published ${event} to ${settings.exchange}${values.to === undefined ? '' : ` for ${values.to}`} (confirmed)`;
+    if (values.ack !== true) {
+      await withBus(settings, { service: values.service, codec }, (bus) => bus.publish(event, payload, options));
+      writeLine(io.stdout, published);
+      return ExitCode.ok;
+    }
+    const report = await withBus(settings, { service: values.service, codec }, (bus) =>
+      bus.publish(event, payload, { ...options, ack: true, timeoutMs: settings.timeoutMs }),
     );
-    writeLine(io.stdout, `published ${event} to ${settings.exchange} (confirmed)`);
-    return ExitCode.ok;
+    const total = report.acked.length + report.failed.length + report.missing.length;
+    writeLine(io.stdout, `${published}; ran on ${report.acked.length} of ${total} live instance${total === 1 ? '' : 's'}`);
+    const list = (refs: readonly InstanceRef[]) => refs.map((ref) => `${ref.service}/${ref.instance}`).join(', ');
+    if (report.acked.length > 0) writeLine(io.stdout, `  acked    ${list(report.acked)}`);
+    if (report.failed.length > 0) writeLine(io.stdout, `  failed   ${list(report.failed)}  (dead-lettered there)`);
+    if (report.missing.length > 0) writeLine(io.stdout, `  missing  ${list(report.missing)}  (no answer within ${settings.timeoutMs} ms)`);
+    return report.failed.length + report.missing.length === 0 ? ExitCode.ok : ExitCode.failure;
   },
 };
-
-function parseHeaders(entries: readonly string[]): Record<string, HeaderValue> {
-  const headers: Record<string, HeaderValue> = {};
-  for (const entry of entries) {
-    const separator = entry.indexOf('=');
-    if (separator <= 0) throw new UsageError(`--header expects key=value, got "${entry}".`);
-    headers[entry.slice(0, separator)] = entry.slice(separator + 1);
-  }
-  return headers;
-}

@@ -1,0 +1,87 @@
+import { NoResponderError, RemoteError, RequestTimeoutError } from '@remit/core';
+import { brokerSettings, GLOBAL_HELP, GLOBAL_OPTIONS, parseCommandArgs } from '../args.js';
+import { withBus } from '../bus-session.js';
+import type { Command } from '../command.js';
+import { CliError, UsageError } from '../errors.js';
+import { showPayload } from '../event-format.js';
+import { ExitCode } from '../exit-codes.js';
+import { painter, writeLine } from '../io.js';
+import { parseHeaders } from '../header-option.js';
+import { readJsonPayload } from '../json-input.js';
+import { toPlainJson } from '../plain-json.js';
+
+const OPTIONS = {
+  ...GLOBAL_OPTIONS,
+  header: { type: 'string', multiple: true, short: 'H' },
+  codec: { type: 'string', default: 'superjson' },
+  service: { type: 'string', default: 'remit-cli' },
+  json: { type: 'boolean' },
+} as const;
+
+const HELP = `Usage: remit request <name> [json] [options]
+
+Sends a request to one instance of the service that serves <name> (bus.handle) and prints its
+reply. The payload is the JSON argument, or stdin when it is omitted.
+
+Options:
+  -H, --header <k=v>     application header, repeatable; values are strings (meta.headers)
+  --codec <name>         superjson (default) or json
+  --service <name>       the asking service's name (default: remit-cli)
+  --json                 print the reply as one line of JSON (the default when stdout is not a terminal)
+  --no-json              print the reply readably even when stdout is not a terminal
+
+--timeout is how long to wait for the reply (default: 10000 ms).
+Exit codes: 0 replied, 3 nobody serves <name> or no reply in time, 4 the handler threw.
+
+${GLOBAL_HELP}
+
+Example:
+  remit request price.quote '{"sku":"A-1"}'
+  remit request price.quote '{"sku":"A-1"}' --json | jq .cents`;
+
+/** `remit request <name> [json]`: one request/reply, through @remit/core's `bus.request`. */
+export const requestCommand: Command = {
+  name: 'request',
+  summary: 'send a request to one instance that serves it and print the reply',
+  help: HELP,
+
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, OPTIONS);
+    if (values.help) {
+      writeLine(io.stdout, HELP);
+      return ExitCode.ok;
+    }
+    const [name, json, ...extra] = positionals;
+    if (name === undefined) throw new UsageError('missing <name>: remit request <name> [json].');
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (quote the JSON payload as one argument).`);
+    const codec = values.codec;
+    if (codec !== 'json' && codec !== 'superjson') throw new UsageError(`--codec must be json or superjson, got "${codec}".`);
+    const headers = parseHeaders(values.header ?? []);
+    const payload = await readJsonPayload(json, io);
+    const settings = brokerSettings(values, io.env);
+    const reply = await withBus(settings, { service: values.service, codec }, async (bus) => {
+      try {
+        return await bus.request(name, payload, { timeoutMs: settings.timeoutMs, headers });
+      } catch (caught) {
+        throw requestError(caught);
+      }
+    });
+    const asJson = values.json ?? io.stdout.isTTY !== true;
+    const colors = painter(io.stdout)('red', 'x') !== 'x';
+    writeLine(io.stdout, asJson ? JSON.stringify(toPlainJson(reply)) : showPayload(reply, colors));
+    return ExitCode.ok;
+  },
+};
+
+/** Scripts branch on why a request failed: nobody answered (3), or the answer was an error (4). */
+function requestError(caught: unknown): unknown {
+  if (caught instanceof NoResponderError || caught instanceof RequestTimeoutError) {
+    return new CliError(caught.message, ExitCode.noReply, { cause: caught });
+  }
+  if (caught instanceof RemoteError) {
+    const code = caught.remoteCode === undefined ? '' : ` (code ${caught.remoteCode})`;
+    const stack = caught.remoteStack === undefined ? '' : `\nremote stack:\n${caught.remoteStack}`;
+    return new CliError(`${caught.message}${code}${stack}`, ExitCode.remoteError, { cause: caught });
+  }
+  return caught;
+}
