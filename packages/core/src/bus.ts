@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from './bus-api.js';
+import { wireBus } from './bus-parts.js';
 import type { RegisterableClass } from './codec.js';
-import { Dispatcher } from './dispatcher.js';
-import type { EnvelopeSource } from './envelope.js';
+import type { Dispatcher } from './dispatcher.js';
 import { ClosedError, ConfigError } from './errors.js';
-import { EventPublisher } from './event-publisher.js';
+import type { EventPublisher } from './event-publisher.js';
 import { HandlerRegistry, type HandlerEntry } from './handler-registry.js';
-import { type BusOptions, codecLookup, type NormalizedBusOptions, normalizeBusOptions } from './options.js';
+import { type BusOptions, type NormalizedBusOptions, normalizeBusOptions } from './options.js';
 import { untilAborted } from './outgoing.js';
-import { Presence } from './presence.js';
+import type { Presence } from './presence.js';
 import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence-types.js';
-import { RequestClient } from './request-client.js';
-import { RequestServer } from './request-server.js';
+import type { RequestClient } from './request-client.js';
+import type { RequestServer } from './request-server.js';
 import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './request-types.js';
 import { toError } from './retry.js';
 import { emptyStats } from './stats.js';
 import { StatusTracker } from './status-tracker.js';
-import { Subscriptions } from './subscriptions.js';
-import type { PublishRequest, Transport, TransportStatus } from './transport.js';
+import type { Subscriptions } from './subscriptions.js';
+import type { Transport, TransportStatus } from './transport.js';
 import type {
   AckPublishOptions,
   AnyEventHandler,
@@ -69,71 +69,22 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
     this.#options = options;
     this.service = options.service;
     this.instanceId = options.instanceId;
-    const source: EnvelopeSource = { service: options.service, instanceId: options.instanceId };
-    const codecs = codecLookup(options);
-    // A fresh suffix per run: a restarted instance with the same id never meets its old exclusive queue.
-    const presenceQueue = `remit.presence.${options.service}.${options.instanceId}.${randomUUID().slice(0, 8)}`;
-    this.#transport = options.transport.create(source);
-    const publish = (request: PublishRequest) => this.#transport.publish(request);
-    const report = (failure: FailureReport) => this.#report(failure);
-    const track = (work: Promise<unknown>) => this.#track(work);
-    const consuming = () => this.#lifecycle === 'started' || this.#lifecycle === 'starting';
-    const common = { source, codecs, maxPayloadBytes: options.maxPayloadBytes, publish, report };
-    this.#dispatcher = new Dispatcher({
-      ...common,
-      service: options.service,
-      instanceId: options.instanceId,
+    this.#transport = options.transport.create({ service: options.service, instanceId: options.instanceId });
+    const parts = wireBus(options, {
+      transport: this.#transport,
       registry: this.#registry,
-      retry: options.retry,
-      dedupWindow: options.dedupWindow,
       stats: this.#stats,
-      deadLetter: (message) => publish({ message, target: 'dead', timeoutMs: options.publishTimeoutMs }),
-      settled: (message, outcome) => this.#publisher.acks.send(message, outcome === 'handled' ? 'handled' : 'failed'),
-    });
-    this.#subscriptions = new Subscriptions({
-      service: options.service,
-      registry: this.#registry,
-      consumeGroup: (group, onDelivery) =>
-        this.#transport.consume({ kind: 'group', name: `remit.group.${group}`, deliveryLimit: options.groupDeliveryLimit }, options.prefetch, onDelivery),
-      onGroupDelivery: (group, delivery) => track(this.#dispatcher.dispatch(delivery, { kind: 'group', group })),
-      onError: (error) => report({ kind: 'transport', error }),
-      consuming,
+      consuming: () => this.#lifecycle === 'started' || this.#lifecycle === 'starting',
       started: () => this.#lifecycle === 'started',
+      track: (work) => this.#track(work),
+      report: (failure) => this.#report(failure),
     });
-    this.#presence = new Presence({
-      ...common,
-      self: { service: options.service, instance: options.instanceId, version: options.version, heartbeatIntervalMs: options.heartbeatIntervalMs },
-      queue: presenceQueue,
-      // Presence messages are tiny and handled at once; a generous prefetch never holds them up.
-      consume: (spec, onDelivery) => this.#transport.consume(spec, 1000, onDelivery),
-      onAck: (message) => this.#publisher.acks.onAckMessage(message),
-    });
-    this.#publisher = new EventPublisher({
-      ...common,
-      codec: options.codec,
-      publishTimeoutMs: options.publishTimeoutMs,
-      registry: this.#registry,
-      dispatcher: this.#dispatcher,
-      stats: this.#stats,
-      ackQueue: presenceQueue,
-      live: () => this.#presence.live(),
-      joined: () => this.#presence.joined(),
-      track,
-    });
-    this.#presence.listen((change) => {
-      if (change.type === 'leave') this.#publisher.acks.onLeave(change);
-    });
-    this.#requests = new RequestClient({ ...common, codec: options.codec, defaultTimeoutMs: options.requestTimeoutMs });
-    this.#server = new RequestServer({
-      ...common,
-      codec: options.codec,
-      publishTimeoutMs: options.publishTimeoutMs,
-      queue: { kind: 'requests', name: `remit.requests.${options.service}`, expiresMs: options.requestQueueExpiresMs },
-      consume: (spec, onDelivery) => this.#transport.consume(spec, options.prefetch, onDelivery),
-      bind: (queue, name) => this.#transport.bind(queue, name),
-      consuming,
-      track,
-    });
+    this.#dispatcher = parts.dispatcher;
+    this.#subscriptions = parts.subscriptions;
+    this.#publisher = parts.publisher;
+    this.#requests = parts.requests;
+    this.#server = parts.server;
+    this.#presence = parts.presence;
   }
 
   // ── events ──────────────────────────────────────────────────────────────────────────────────

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { Dispatcher } from './dispatcher.js';
+import type { EnvelopeSource } from './envelope.js';
+import { EventPublisher } from './event-publisher.js';
+import type { HandlerRegistry } from './handler-registry.js';
+import { codecLookup, type NormalizedBusOptions } from './options.js';
+import { Presence } from './presence.js';
+import { RequestClient } from './request-client.js';
+import { RequestServer } from './request-server.js';
+import { Subscriptions } from './subscriptions.js';
+import type { PublishRequest, Transport } from './transport.js';
+import type { BusStats, FailureReport } from './types.js';
+
+/** What the bus itself owns and lends to its parts. */
+export interface BusContext {
+  transport: Transport;
+  registry: HandlerRegistry;
+  stats: BusStats;
+  /** starting or started: new consumers (a group, a request name) start at once. */
+  consuming(): boolean;
+  started(): boolean;
+  /** Keeps close() waiting for a running handler. */
+  track(work: Promise<unknown>): void;
+  report(failure: FailureReport): void;
+}
+
+export interface BusParts {
+  dispatcher: Dispatcher;
+  subscriptions: Subscriptions;
+  publisher: EventPublisher;
+  requests: RequestClient;
+  server: RequestServer;
+  presence: Presence;
+}
+
+/**
+ * How the parts of a bus are connected: which queue each one consumes, what it publishes, and
+ * who hears whom (a delivery ack goes from the dispatcher out, acks come back through presence
+ * to the publisher, a presence leave ends the publisher's wait).
+ */
+export function wireBus(options: NormalizedBusOptions, context: BusContext): BusParts {
+  const { transport, registry, stats, consuming, track, report } = context;
+  const source: EnvelopeSource = { service: options.service, instanceId: options.instanceId };
+  const codecs = codecLookup(options);
+  // A fresh suffix per run: a restarted instance with the same id never meets its old exclusive queue.
+  const presenceQueue = `remit.presence.${options.service}.${options.instanceId}.${randomUUID().slice(0, 8)}`;
+  const publish = (request: PublishRequest) => transport.publish(request);
+  const common = { source, codecs, maxPayloadBytes: options.maxPayloadBytes, publish, report };
+  // The publisher is made last but heard from first; these hooks reach it once it exists.
+  let publisher: EventPublisher | undefined;
+  const dispatcher = new Dispatcher({
+    ...common,
+    service: options.service,
+    instanceId: options.instanceId,
+    registry,
+    retry: options.retry,
+    dedupWindow: options.dedupWindow,
+    stats,
+    deadLetter: (message) => publish({ message, target: 'dead', timeoutMs: options.publishTimeoutMs }),
+    settled: (message, outcome) => publisher?.acks.send(message, outcome === 'handled' ? 'handled' : 'failed'),
+  });
+  const subscriptions = new Subscriptions({
+    service: options.service,
+    registry,
+    consumeGroup: (group, onDelivery) =>
+      transport.consume({ kind: 'group', name: `remit.group.${group}`, deliveryLimit: options.groupDeliveryLimit }, options.prefetch, onDelivery),
+    onGroupDelivery: (group, delivery) => track(dispatcher.dispatch(delivery, { kind: 'group', group })),
+    onError: (error) => report({ kind: 'transport', error }),
+    consuming,
+    started: context.started,
+  });
+  const presence = new Presence({
+    ...common,
+    self: { service: options.service, instance: options.instanceId, version: options.version, heartbeatIntervalMs: options.heartbeatIntervalMs },
+    queue: presenceQueue,
+    // Presence messages are tiny and handled at once; a generous prefetch never holds them up.
+    consume: (spec, onDelivery) => transport.consume(spec, 1000, onDelivery),
+    onAck: (message) => publisher?.acks.onAckMessage(message),
+  });
+  publisher = new EventPublisher({
+    ...common,
+    codec: options.codec,
+    publishTimeoutMs: options.publishTimeoutMs,
+    registry,
+    dispatcher,
+    stats,
+    ackQueue: presenceQueue,
+    live: () => presence.live(),
+    joined: () => presence.joined(),
+    track,
+  });
+  const acks = publisher.acks;
+  presence.listen((change) => {
+    if (change.type === 'leave') acks.onLeave(change);
+  });
+  const requests = new RequestClient({ ...common, codec: options.codec, defaultTimeoutMs: options.requestTimeoutMs });
+  const server = new RequestServer({
+    ...common,
+    codec: options.codec,
+    publishTimeoutMs: options.publishTimeoutMs,
+    queue: { kind: 'requests', name: `remit.requests.${options.service}`, expiresMs: options.requestQueueExpiresMs },
+    consume: (spec, onDelivery) => transport.consume(spec, options.prefetch, onDelivery),
+    bind: (queue, name) => transport.bind(queue, name),
+    consuming,
+    track,
+  });
+  return { dispatcher, subscriptions, publisher, requests, server, presence };
+}
