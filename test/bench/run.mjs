@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
 import { codecBench } from './codec.mjs';
+import { requestReplyBench } from './request-reply.mjs';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -122,3 +123,6 @@ console.log(`p99 difference remit − raw: ${(pct(latency.remit, 99) - pct(laten
 
 console.log('');
 await codecBench(args.quick);
+
+console.log('');
+await requestReplyBench(args.quick, url);

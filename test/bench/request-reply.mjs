@@ -1,0 +1,83 @@
+// Request/reply throughput: one responder process, one requester keeping 100 requests in flight,
+// raw amqplib direct reply-to against remit's bus.request/bus.handle (default options), in
+// alternating rounds of the same run. `node test/bench/request-reply.mjs [--quick]` runs it alone;
+// `pnpm bench` runs it as one section.
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import amqplib from 'amqplib';
+
+const IN_FLIGHT = 100;
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+
+function child(file, config) {
+  const proc = fork(here(file), { env: { ...process.env, BENCH: JSON.stringify(config) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = (type) =>
+    new Promise((resolve, reject) => {
+      const onMessage = (message) => {
+        if (message.type !== type) return;
+        proc.off('message', onMessage);
+        resolve(message);
+      };
+      proc.on('message', onMessage);
+      proc.once('exit', (code) => reject(new Error(`${file} exited with ${code} before "${type}"`)));
+    });
+  return { proc, next };
+}
+
+async function runOnce(url, mode, count) {
+  const id = randomUUID().slice(0, 8);
+  const names = {
+    queue: `bench.rpc.${id}`,
+    service: `bench-rpc-${id}`,
+    exchanges: { exchange: `bench.events.${id}`, requestExchange: `bench.requests.${id}`, presenceExchange: `bench.presence.${id}` },
+  };
+  const responder = child('rpc-responder.mjs', { mode, url, names });
+  await responder.next('ready');
+  const requester = child('rpc-requester.mjs', { mode, url, names, count, warmup: Math.min(2000, count / 5), inFlight: IN_FLIGHT });
+  await requester.next('ready');
+  const done = requester.next('done');
+  requester.proc.send({ type: 'go' });
+  const result = await done;
+  await new Promise((resolve) => {
+    responder.proc.once('exit', resolve);
+    responder.proc.send({ type: 'stop' });
+  });
+  // remit's queues and exchanges are durable; the bench leaves nothing behind.
+  const connection = await amqplib.connect(url);
+  const channel = await connection.createChannel();
+  await channel.deleteQueue(`remit.requests.${names.service}`).catch(() => {});
+  for (const exchange of Object.values(names.exchanges)) await channel.deleteExchange(exchange).catch(() => {});
+  await connection.close();
+  if (result.wrong > 0) throw new Error(`${mode}: ${result.wrong} replies did not match their request`);
+  return result;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+export async function requestReplyBench(quick, url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672') {
+  const rounds = quick ? 2 : 5;
+  const count = quick ? 10_000 : 30_000;
+  console.log(`request/reply, ${IN_FLIGHT} requests in flight, one responder process, ${rounds} rounds of ${fmt(count)} requests`);
+  console.log('raw: amqplib channel, direct reply-to (noAck), classic queue, prefetch 100, JSON. remit: bus.request / bus.handle, default options.');
+  console.log('| | raw req/s (min–max) | remit req/s (min–max) | ratio | raw requester CPU µs/req | remit requester CPU µs/req |');
+  console.log('|---|---|---|---|---|---|');
+  const results = { raw: [], remit: [] };
+  for (let round = 0; round < rounds; round++) {
+    // Alternate who goes first, so drift in the machine's load hits both alike.
+    for (const mode of round % 2 === 0 ? ['raw', 'remit'] : ['remit', 'raw']) results[mode].push(await runOnce(url, mode, count));
+  }
+  const rates = (mode) => results[mode].map((result) => result.rate);
+  const span = (mode) => `${fmt(median(rates(mode)))} (${fmt(Math.min(...rates(mode)))}–${fmt(Math.max(...rates(mode)))})`;
+  const cpu = (mode) => median(results[mode].map((result) => result.cpuMicros)).toFixed(1);
+  const ratio = median(rates('remit')) / median(rates('raw'));
+  console.log(`| 1 responder | ${span('raw')} | ${span('remit')} | ${ratio.toFixed(2)} | ${cpu('raw')} | ${cpu('remit')} |`);
+  return { raw: median(rates('raw')), remit: median(rates('remit')), ratio };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  await requestReplyBench(values.quick);
+}
