@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
+import { Body, Controller, Injectable, Module, Post, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { EventMeta } from '@remit/core';
 import { createOnRemoteEvent, EventBus, RemitModule } from '@remit/nestjs';
@@ -22,7 +22,7 @@ interface Run {
 }
 
 /** An "orders" application: one broadcast and one group handler, both recording into `runs`. */
-function ordersModule(name: string, group: string, runs: Run[], options: ReturnType<NestApps['options']>): object {
+function ordersModule(name: string, group: string, runs: Run[], options: ReturnType<NestApps['options']>): Type {
   @Injectable()
   class OrderHandlers {
     // `this` must be the provider instance: the handlers use its own method and field.

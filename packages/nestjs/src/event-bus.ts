@@ -1,14 +1,26 @@
 import type {
+  AckPublishOptions,
   AnyEventHandler,
   Bus,
   BusHealth,
   BusStats,
   CloseOptions,
+  DeliveryReport,
   EventHandler,
+  HandleOptions,
+  InstanceInfo,
+  PresenceChange,
   EventMap,
   EventName,
   PublishOptions,
   RegisterableClass,
+  RequestHandler,
+  RequestMap,
+  RequestName,
+  RequestOf,
+  RequestOptions,
+  RequestShape,
+  ResponseOf,
   StatusChange,
   SubscribeOptions,
   Unsubscribe,
@@ -16,7 +28,8 @@ import type {
 
 /**
  * The application's bus, injectable anywhere once `RemitModule` is imported. Type it with your
- * event map where you inject it; names and payloads are then checked at compile time.
+ * event map (and request map) where you inject it; names and payloads are then checked at compile
+ * time. It is core's `Bus`, every method delegated.
  *
  * `RemitModule` starts it at application bootstrap (after every `@OnRemoteEvent` handler is
  * registered) and closes it on shutdown, so application code only publishes and subscribes.
@@ -30,10 +43,10 @@ import type {
  *   }
  * }
  */
-export class EventBus<E extends object = EventMap> implements Bus<E> {
-  readonly #bus: Bus<E>;
+export class EventBus<E extends object = EventMap, R extends RequestShape<R> = RequestMap> implements Bus<E, R> {
+  readonly #bus: Bus<E, R>;
 
-  constructor(bus: Bus<E>) {
+  constructor(bus: Bus<E, R>) {
     this.#bus = bus;
   }
 
@@ -66,9 +79,40 @@ export class EventBus<E extends object = EventMap> implements Bus<E> {
     this.#bus.offAny(handler);
   }
 
-  /** Sends an event to every instance; resolves once the broker confirmed it. */
-  publish<K extends EventName<E>>(name: K, payload: E[K], options?: PublishOptions): Promise<void> {
+  /** With `ack: true`, resolves once every live instance reported it ran its handlers (or `timeoutMs` passed). */
+  publish<K extends EventName<E>>(name: K, payload: E[K], options: AckPublishOptions): Promise<DeliveryReport>;
+  /** Sends an event to every instance (or those named by `to`); resolves once the broker confirmed it. */
+  publish<K extends EventName<E>>(name: K, payload: E[K], options?: PublishOptions): Promise<void>;
+  publish<K extends EventName<E>>(
+    name: K,
+    payload: E[K],
+    options?: PublishOptions | AckPublishOptions,
+  ): Promise<void> | Promise<DeliveryReport> {
+    if (options?.ack === true) return this.#bus.publish(name, payload, options);
     return this.#bus.publish(name, payload, options);
+  }
+
+  /** Serves requests named `name`: one instance of this service answers each. */
+  handle<K extends RequestName<R>>(
+    name: K,
+    handler: RequestHandler<RequestOf<R, K>, ResponseOf<R, K>>,
+    options?: HandleOptions,
+  ): Unsubscribe {
+    return this.#bus.handle(name, handler, options);
+  }
+
+  /** Asks one instance of whichever service handles `name`; resolves with its reply. */
+  request<K extends RequestName<R>>(name: K, payload: RequestOf<R, K>, options?: RequestOptions): Promise<ResponseOf<R, K>> {
+    return this.#bus.request(name, payload, options);
+  }
+
+  /** Live instances of every service on the bus, this one included. */
+  instances(): Promise<InstanceInfo[]> {
+    return this.#bus.instances();
+  }
+
+  onPresence(listener: (change: PresenceChange) => void): Unsubscribe {
+    return this.#bus.onPresence(listener);
   }
 
   /** Called by `RemitModule` at application bootstrap; idempotent. */
