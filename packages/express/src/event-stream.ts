@@ -1,4 +1,4 @@
-import type { Bus, EventMeta, EventName } from '@remit/core';
+import type { Bus, EventMeta, EventName, RequestMap, RequestShape } from '@remit/core';
 import type { Request, Response } from 'express';
 import { type EventStreamOptions, normalizeEventStreamOptions } from './event-stream-options.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -37,8 +37,11 @@ interface StreamedEvent<E extends object> {
  * // in the browser:
  * new EventSource('/events').addEventListener('order.placed', (e) => show(JSON.parse(e.data)));
  */
-export function eventStream<E extends object>(bus: Bus<E>, options: EventStreamOptions<E>): EventStreamHandler {
-  requireBus<E>(bus);
+export function eventStream<E extends object, R extends RequestShape<R> = RequestMap>(
+  bus: Bus<E, R>,
+  options: EventStreamOptions<E>,
+): EventStreamHandler {
+  requireBus(bus);
   const { events, filter, heartbeatMs, bufferSize, retryMs, serialize } = normalizeEventStreamOptions<E>(options);
   const buffer = new RingBuffer<StreamedEvent<E>>(bufferSize);
   const clients = new Set<(event: StreamedEvent<E>) => void>();

@@ -6,4 +6,4 @@ export type { EventStreamOptions } from './event-stream-options.js';
 export { health } from './health.js';
 export type { HealthBody } from './health.js';
 export { toBrowserJson } from './browser-json.js';
-export type { Register, RegisteredEvents } from './request-bus.js';
+export type { Register, RegisteredEvents, RegisteredRequests } from './request-bus.js';

@@ -1,7 +1,7 @@
-import type { Bus, EventName } from '@remit/core';
+import type { Bus, EventName, RequestMap, RequestShape } from '@remit/core';
 import { bridge, type EmitterLike, type Unbridge } from '@remit/emitter';
 import express, { type Application, type Express, type NextFunction, type Request, type Response } from 'express';
-import type { RegisteredEvents } from './request-bus.js';
+import type { RegisteredEvents, RegisteredRequests } from './request-bus.js';
 import { eventNames, optionalFunction, rejectUnknownKeys, requireBus, requireRecord } from './validate.js';
 
 /** Options of `remit(bus, options)`. */
@@ -21,9 +21,9 @@ export interface RemitOptions<E extends object> {
 }
 
 /** What `remit()` returns: a small Express sub-application to `app.use()`. */
-export interface RemitMiddleware<E extends object> extends Express {
+export interface RemitMiddleware<E extends object, R extends RequestShape<R> = RequestMap> extends Express {
   /** The bus given to `remit()`, also set on every request as `req.bus`. */
-  readonly bus: Bus<E>;
+  readonly bus: Bus<E, R>;
   /**
    * Stops carrying app events (both ways) on every app this middleware is mounted on. `req.bus`
    * stays set. It does not close the bus. Calling it twice is harmless.
@@ -49,8 +49,11 @@ export interface RemitMiddleware<E extends object> extends Express {
  *   res.sendStatus(201);
  * });
  */
-export function remit<E extends object>(bus: Bus<E>, options: RemitOptions<E> = {}): RemitMiddleware<E> {
-  requireBus<E>(bus);
+export function remit<E extends object, R extends RequestShape<R> = RequestMap>(
+  bus: Bus<E, R>,
+  options: RemitOptions<E> = {},
+): RemitMiddleware<E, R> {
+  requireBus(bus);
   const { events, onError } = normalizeRemitOptions<E>(options);
   const bridges = new Map<Application, Unbridge>();
   let bridging = events.length > 0;
@@ -63,8 +66,8 @@ export function remit<E extends object>(bus: Bus<E>, options: RemitOptions<E> = 
     if (!bridging || bridges.has(parent)) return;
     bridges.set(parent, bridge(appEmitter(parent), bus, onError ? { events, onError } : { events }));
   });
-  // The registered event map and the bus's own map are the same map, written twice by the user.
-  const requestBus = bus as unknown as Bus<RegisteredEvents>;
+  // The registered maps and the bus's own maps are the same maps, written twice by the user.
+  const requestBus = bus as unknown as Bus<RegisteredEvents, RegisteredRequests>;
   sub.use(function remitRequestBus(req: Request, _res: Response, next: NextFunction): void {
     req.bus = requestBus;
     next();

@@ -1,8 +1,8 @@
-import type { Bus, EventName } from '@remit/core';
+import type { EventName } from '@remit/core';
 import { ConfigError } from '@remit/core';
 
 /** Checks that `bus` is a remit bus (the adapters' one runtime dependency on its shape). */
-export function requireBus<E extends object>(bus: unknown): Bus<E> {
+export function requireBus(bus: unknown): void {
   if (typeof bus !== 'object' || bus === null) throw new ConfigError('bus', 'expected a bus from createBus().');
   const candidate = bus as Record<string, unknown>;
   for (const method of ['on', 'publish', 'health', 'onStatus']) {
@@ -10,7 +10,6 @@ export function requireBus<E extends object>(bus: unknown): Bus<E> {
       throw new ConfigError('bus', `expected a bus from createBus() (it has no ${method}() method).`);
     }
   }
-  return bus as Bus<E>;
 }
 
 export function requireRecord(value: unknown, field: string): Record<string, unknown> {

@@ -60,7 +60,7 @@ describe('remit() middleware', () => {
     await Promise.all([a.bus.start(), b.bus.start()]);
     a.app.post('/users/:id', async (req, res) => {
       await req.bus.publish('user.created', { id: req.params.id ?? '', at: new Date() });
-      res.json({ same: req.bus === a.bus });
+      res.json({ same: req.bus.instanceId === a.bus.instanceId });
     });
     const server = await serve(a.app);
     cleanups.push(server.close);

@@ -4,15 +4,17 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { eventStream, health, remit } from '../src/index.js';
 
 type Events = { 'user.created': { id: string; at: Date }; 'cache.cleared': void };
+type Requests = { 'price.quote': { request: { sku: string }; response: { cents: number } } };
 
 // What an application writes once to type req.bus.
 declare module '../src/index.js' {
   interface Register {
     events: Events;
+    requests: Requests;
   }
 }
 
-const bus = createBus<Events>({ service: 's', transport: memory() });
+const bus = createBus<Events, Requests>({ service: 's', transport: memory() });
 
 describe('types', () => {
   it('req.bus.publish is typed by the registered event map', () => {
@@ -24,6 +26,10 @@ describe('types', () => {
       await req.bus.publish('user.created', { id: 1, at: new Date() });
       // @ts-expect-error unknown event
       await req.bus.publish('user.deleted', { id: '1' });
+      const quote = await req.bus.request('price.quote', { sku: 'A-1' });
+      expectTypeOf(quote).toEqualTypeOf<{ cents: number }>();
+      // @ts-expect-error wrong request payload
+      await req.bus.request('price.quote', { sku: 1 });
       res.sendStatus(201);
     });
     // Also on a Router, whose handlers get the same global Request type.
@@ -54,5 +60,9 @@ describe('types', () => {
     app.get('/events', eventStream(bus, { events: ['user.created'] }));
     app.get('/health', health(bus));
     expectTypeOf(middleware.unbridge).toEqualTypeOf<() => void>();
+    // A bus typed by events only works as well.
+    const eventsOnly = createBus<Events>({ service: 's', transport: memory() });
+    app.use(remit(eventsOnly, { events: ['cache.cleared'] }));
+    app.get('/health', health(eventsOnly));
   });
 });
