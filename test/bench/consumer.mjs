@@ -3,13 +3,24 @@
 import amqplib from 'amqplib';
 import { amqp, createBus } from '@remit/core';
 
-const { mode, url, exchange, expected } = JSON.parse(process.env.BENCH ?? '{}');
+const { mode, url, exchange, expected, sampleEvery } = JSON.parse(process.env.BENCH ?? '{}');
+/** RSS, and the heap still used after a full GC (the bench starts us with --expose-gc): a leak shows in the second. */
+const memorySample = () => {
+  const { rss } = process.memoryUsage();
+  globalThis.gc?.();
+  return { rss, heap: process.memoryUsage().heapUsed };
+};
 let received = 0;
 let first = 0;
 let latencies = [];
 const onEvent = (sentAt) => {
   if (received === 0) first = performance.timeOrigin + performance.now();
   received++;
+  // Memory bench: RSS every `sampleEvery` events; latencies are not kept then.
+  if (sampleEvery) {
+    if (received % sampleEvery === 0) process.send({ type: 'rss', n: received, ...memorySample() });
+    sentAt = undefined;
+  }
   if (typeof sentAt === 'number') latencies.push(performance.timeOrigin + performance.now() - sentAt);
   if (received === expected) {
     const last = performance.timeOrigin + performance.now();

@@ -5,9 +5,15 @@ import amqplib from 'amqplib';
 import { amqp, createBus } from '@remit/core';
 import { payloads } from './payloads.mjs';
 
-const { mode, url, exchange, count, payload, rate } = JSON.parse(process.env.BENCH ?? '{}');
+const { mode, url, exchange, count, payload, rate, sampleEvery } = JSON.parse(process.env.BENCH ?? '{}');
 const make = payloads[payload];
 const IN_FLIGHT = 1000;
+/** RSS, and the heap still used after a full GC (the bench starts us with --expose-gc): a leak shows in the second. */
+const memorySample = () => {
+  const { rss } = process.memoryUsage();
+  globalThis.gc?.();
+  return { rss, heap: process.memoryUsage().heapUsed };
+};
 const now = () => performance.timeOrigin + performance.now();
 
 async function paced(send) {
@@ -66,6 +72,8 @@ if (mode === 'raw') {
       const batch = [];
       for (let seq = start; seq < Math.min(count, start + IN_FLIGHT); seq++) batch.push(publishOne(seq));
       await Promise.all(batch);
+      // Memory bench: RSS every `sampleEvery` events.
+      if (sampleEvery && (start + IN_FLIGHT) % sampleEvery < IN_FLIGHT) process.send({ type: 'rss', n: start + IN_FLIGHT, ...memorySample() });
     }
   }
   await bus.close();
