@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EventMeta, Header } from '@remit/core';
 import { drainQueue, unique, waitFor, withRawChannel } from '../helpers/broker.js';
-import { TestTopology } from '../helpers/buses.js';
+import { CliTopology } from './cli-topology.js';
 import { remit } from './run-cli.js';
 
-let topology: TestTopology;
+let topology: CliTopology;
 afterEach(async () => topology.cleanup());
 
 /** A plain queue bound to the test exchange, to read exactly what the CLI put on the wire. */
@@ -20,7 +20,7 @@ async function wireTap(exchange: string): Promise<string> {
 
 describe('remit publish', () => {
   it('publishes an event that a bus on the same exchange handles, with its headers', async () => {
-    topology = new TestTopology();
+    topology = new CliTopology();
     const consumer = topology.bus({ service: 'billing' });
     const heard: { payload: unknown; meta: EventMeta }[] = [];
     consumer.on('user.created', (payload, meta) => void heard.push({ payload, meta }), { group: topology.group('billing') });
@@ -30,10 +30,7 @@ describe('remit publish', () => {
       'publish',
       'user.created',
       '{"id":"u1","email":"a@b.c","tags":["new"]}',
-      '--exchange',
-      topology.exchange,
-      '--dead-letter',
-      topology.deadLetter,
+      ...topology.flags(),
       '--header',
       'source=backfill',
       '-H',
@@ -48,13 +45,13 @@ describe('remit publish', () => {
   });
 
   it('reads the payload from stdin when the argument is omitted', async () => {
-    topology = new TestTopology();
+    topology = new CliTopology();
     const consumer = topology.bus({ service: 'orders' });
     const heard: unknown[] = [];
     consumer.on('order.placed', (payload) => void heard.push(payload));
     await consumer.start();
 
-    const result = await remit(['publish', 'order.placed', '--exchange', topology.exchange, '--dead-letter', topology.deadLetter], {
+    const result = await remit(['publish', 'order.placed', ...topology.flags()], {
       input: '{"order": 42, "lines": [{"sku": "A", "qty": 2}]}\n',
     });
 
@@ -64,7 +61,7 @@ describe('remit publish', () => {
   });
 
   it('writes the codec, persistence, service and headers to the wire as asked', async () => {
-    topology = new TestTopology();
+    topology = new CliTopology();
     const tap = await wireTap(topology.exchange);
 
     const result = await remit([
@@ -76,10 +73,7 @@ describe('remit publish', () => {
       '--no-persistent',
       '--service',
       'ops',
-      '--exchange',
-      topology.exchange,
-      '--dead-letter',
-      topology.deadLetter,
+      ...topology.flags(),
     ]);
 
     expect(result.code).toBe(0);
@@ -92,10 +86,10 @@ describe('remit publish', () => {
   });
 
   it('rejects a JSON argument that does not parse with exit code 2 and sends nothing', async () => {
-    topology = new TestTopology();
+    topology = new CliTopology();
     const tap = await wireTap(topology.exchange);
 
-    const result = await remit(['publish', 'user.created', '{id: u1}', '--exchange', topology.exchange]);
+    const result = await remit(['publish', 'user.created', '{id: u1}', ...topology.flags()]);
 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('remit publish: the JSON argument is not valid JSON');
@@ -105,10 +99,10 @@ describe('remit publish', () => {
   });
 
   it('rejects empty stdin, a malformed header and an unknown codec as usage errors', async () => {
-    topology = new TestTopology();
-    const noPayload = await remit(['publish', 'x', '--exchange', topology.exchange]);
-    const badHeader = await remit(['publish', 'x', '{}', '--header', 'novalue', '--exchange', topology.exchange]);
-    const badCodec = await remit(['publish', 'x', '{}', '--codec', 'xml', '--exchange', topology.exchange]);
+    topology = new CliTopology();
+    const noPayload = await remit(['publish', 'x', ...topology.flags()]);
+    const badHeader = await remit(['publish', 'x', '{}', '--header', 'novalue', ...topology.flags()]);
+    const badCodec = await remit(['publish', 'x', '{}', '--codec', 'xml', ...topology.flags()]);
 
     expect(noPayload.code).toBe(2);
     expect(noPayload.stderr).toContain('stdin is empty');
@@ -119,7 +113,7 @@ describe('remit publish', () => {
   });
 
   it('fails with exit code 1 on an unreachable broker and never prints the password of --url', async () => {
-    topology = new TestTopology();
+    topology = new CliTopology();
     const password = 's3cret-Pa55word';
     const url = `amqp://operator:${password}@127.0.0.1:1/`;
 
@@ -131,7 +125,7 @@ describe('remit publish', () => {
   });
 
   it('never prints the password of AMQP_URL either, even in a usage error', async () => {
-    topology = new TestTopology();
+    topology = new CliTopology();
     const password = 'env-Secret-99';
 
     const refused = await remit(['tail', '--timeout', '1500'], { env: { AMQP_URL: `amqp://ops:${password}@127.0.0.1:1` } });

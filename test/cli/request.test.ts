@@ -1,60 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { amqp, type Bus, type BusOptions } from '@remit/core';
-import { AMQP_URL, deleteTopology, unique, waitFor } from '../helpers/broker.js';
-import { TestTopology } from '../helpers/buses.js';
+import { waitFor } from '../helpers/broker.js';
+import { CliTopology } from './cli-topology.js';
 import { remit } from './run-cli.js';
 
-/** TestTopology plus private request and presence exchanges, so no other test hears these buses. */
-class RequestTopology extends TestTopology {
-  readonly requestExchange = unique('test.requests');
-  readonly presenceExchange = unique('test.presence');
-
-  /** A bus of a service name no other test uses; its request queue is deleted on cleanup. */
-  serviceBus(prefix: string, options: Partial<BusOptions> = {}): Bus {
-    const service = unique(prefix);
-    this.track(`remit.requests.${service}`);
-    return this.bus({
-      service,
-      transport: amqp({
-        url: AMQP_URL,
-        exchange: this.exchange,
-        deadLetter: this.deadLetter,
-        requestExchange: this.requestExchange,
-        presenceExchange: this.presenceExchange,
-      }),
-      ...options,
-    });
-  }
-
-  /** The CLI's flags for the same names. */
-  flags(): string[] {
-    return [
-      '--exchange',
-      this.exchange,
-      '--dead-letter',
-      this.deadLetter,
-      '--request-exchange',
-      this.requestExchange,
-      '--presence-exchange',
-      this.presenceExchange,
-    ];
-  }
-
-  override async cleanup(): Promise<void> {
-    await super.cleanup();
-    await deleteTopology({ exchanges: [this.requestExchange, this.presenceExchange] });
-  }
-}
-
-let topology: RequestTopology;
+let topology: CliTopology;
 afterEach(async () => topology.cleanup());
 
 describe('remit request', () => {
   it('prints the reply of the instance that serves the name, as JSON', async () => {
-    topology = new RequestTopology();
+    topology = new CliTopology();
     const pricing = topology.serviceBus('pricing');
-    pricing.handle('price.quote', (request: { sku: string }, meta) => ({
-      sku: request.sku,
+    // An untyped bus: requests arrive as `unknown`.
+    pricing.handle('price.quote', (request, meta) => ({
+      sku: (request as { sku: string }).sku,
       cents: 1250,
       tenant: meta.headers.tenant,
       at: new Date('2026-11-24T12:00:00.000Z'),
@@ -68,7 +26,7 @@ describe('remit request', () => {
   });
 
   it('exits 4 with the remote error when the handler throws', async () => {
-    topology = new RequestTopology();
+    topology = new CliTopology();
     const pricing = topology.serviceBus('pricing');
     pricing.handle('price.quote', () => {
       throw Object.assign(new Error('unknown sku A-404'), { code: 'E_SKU' });
@@ -84,7 +42,7 @@ describe('remit request', () => {
   });
 
   it('exits 3 when nobody serves the name', async () => {
-    topology = new RequestTopology();
+    topology = new CliTopology();
 
     const result = await remit(['request', 'nobody.serves.this', '{}', '--timeout', '2000', ...topology.flags()]);
 
@@ -93,7 +51,7 @@ describe('remit request', () => {
   });
 
   it('rejects a payload that is not JSON with exit code 2', async () => {
-    topology = new RequestTopology();
+    topology = new CliTopology();
 
     const result = await remit(['request', 'price.quote', "{sku:'A'}", ...topology.flags()]);
 
@@ -104,7 +62,7 @@ describe('remit request', () => {
 
 describe('remit instances', () => {
   it('lists every live instance with its version, but not itself', async () => {
-    topology = new RequestTopology();
+    topology = new CliTopology();
     const billing = topology.serviceBus('billing', { instanceId: 'billing-1', version: '1.4.2' });
     const mailer = topology.serviceBus('mailer');
     await Promise.all([billing.start(), mailer.start()]);
@@ -130,7 +88,7 @@ describe('remit instances', () => {
 
 describe('remit publish to destinations and with acks', () => {
   it('--to runs handlers only on the addressed service', async () => {
-    topology = new RequestTopology();
+    topology = new CliTopology();
     const billing = topology.serviceBus('billing');
     const mailer = topology.serviceBus('mailer');
     const heard: string[] = [];
@@ -148,7 +106,7 @@ describe('remit publish to destinations and with acks', () => {
   });
 
   it('--ack reports which instances ran their handlers and exits 1 when one failed', async () => {
-    topology = new RequestTopology();
+    topology = new CliTopology();
     const billing = topology.serviceBus('billing');
     const mailer = topology.serviceBus('mailer', { retry: { attempts: 1 } });
     billing.on('user.created', () => {});

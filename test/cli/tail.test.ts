@@ -76,11 +76,11 @@ describe('remit tail', () => {
     topology = new TestTopology();
     const group = topology.group('mailer');
     const publisher = topology.bus({ service: 'api' });
-    const workers = [1, 2].map(() => topology.bus({ service: 'mailer' }));
+    const workers = [1, 2].map(() => topology.bus<{ 'mail.send': { n: number } }>({ service: 'mailer' }));
     const grouped: number[] = [];
     const broadcast: number[] = [];
-    for (const worker of workers) worker.on('mail.send', (payload: { n: number }) => void grouped.push(payload.n), { group });
-    workers[0]?.on('mail.send', (payload: { n: number }) => void broadcast.push(payload.n));
+    for (const worker of workers) worker.on('mail.send', (payload) => void grouped.push(payload.n), { group });
+    workers[0]?.on('mail.send', (payload) => void broadcast.push(payload.n));
     await Promise.all([publisher, ...workers].map((bus) => bus.start()));
     const cli = await tail('--json', '--count', '20');
 
