@@ -46,6 +46,24 @@ describe('eventStream() on the memory transport', () => {
     expect(await text).toContain('data: one\ndata: two\ndata: three\n\n');
   });
 
+  it('applies the filter to replayed events too', async () => {
+    const { bus, other, url } = await setup({
+      filter: (_name, payload, _meta, req) => typeof payload === 'object' && payload.id.startsWith(String(req.query.prefix)),
+    });
+    const ids: string[] = [];
+    bus.on('user.created', (_payload, meta) => void ids.push(meta.id));
+    for (const id of ['a1', 'b1', 'a2']) await other.publish('user.created', { id });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ids).toHaveLength(3);
+
+    const response = await fetch(`${url}?prefix=a&lastEventId=${ids[0] ?? ''}`);
+    const text = await readStream(response, (so) => so.includes('"a2"'));
+
+    expect(text).not.toContain('"b1"');
+    expect(text).not.toContain('"a1"');
+    expect(text).toContain(`id: ${ids[2]}\ndata: {"id":"a2"}`);
+  });
+
   it('ends open streams when the bus closes, and answers 503 afterwards', async () => {
     const { bus, stream, url } = await setup();
     const response = await fetch(url);
