@@ -42,7 +42,7 @@ export interface RemitMiddleware<E extends object, R extends RequestShape<R> = R
  *
  * @example
  * app.use(remit(bus, { events: ['user.created'] }));
- * app.on('user.created', (user, meta) => console.log('from', meta?.instance ?? 'here', user.id));
+ * app.addListener('user.created', (user, meta) => console.log('from', meta?.instance ?? 'here', user.id)); // or app.on in JavaScript
  * app.post('/users', async (req, res) => {
  *   req.app.emit('user.created', req.body); // heard by app.on in every instance
  *   await req.bus.publish('audit.logged', { what: 'user' }); // or publish directly, awaiting the broker
