@@ -26,7 +26,7 @@ describe('remit tail', () => {
     const cli = await tail('--json', '--count', '2');
 
     await publisher.publish('invoice.paid', { id: 'i1', at: new Date('2026-11-24T12:00:00.000Z'), tags: new Set(['vip']) });
-    await publisher.publish('invoice.voided', { id: 'i2' }, { headers: { reason: 'duplicate' } });
+    await publisher.publish('invoice.voided', { id: 'i2' }, { headers: { reason: 'duplicate' }, to: 'ledger:ledger-1' });
     const { code } = await cli.result();
 
     expect(code).toBe(0);
@@ -37,11 +37,12 @@ describe('remit tail', () => {
       service: 'billing',
       instance: publisher.instanceId,
       codec: 'superjson',
+      to: null,
       payload: { id: 'i1', at: '2026-11-24T12:00:00.000Z', tags: ['vip'] },
     });
     expect(typeof paid?.id).toBe('string');
     expect(Number.isNaN(Date.parse(String(paid?.publishedAt)))).toBe(false);
-    expect(voided).toMatchObject({ name: 'invoice.voided', headers: { reason: 'duplicate' }, payload: { id: 'i2' } });
+    expect(voided).toMatchObject({ name: 'invoice.voided', to: 'ledger:ledger-1', headers: { reason: 'duplicate' }, payload: { id: 'i2' } });
   });
 
   it('shows only events whose names match the pattern', async () => {

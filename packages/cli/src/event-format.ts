@@ -23,7 +23,7 @@ export function eventLine(view: EventView, stream: OutputStream): string {
   const parts = [
     paint('dim', clock(view.publishedAt)),
     paint(['bold', 'cyan'], view.name),
-    paint('magenta', origin),
+    paint('magenta', view.to === null ? origin : `${origin} -> ${view.to}`),
     paint('dim', view.id ?? 'no-id'),
     ...(headers.length > 0 ? [paint('yellow', `[${headers.join(' ')}]`)] : []),
     showPayload(view.payload, colors),

@@ -8,6 +8,8 @@ export interface EventView {
   service: string | null;
   instance: string | null;
   publishedAt: Date | null;
+  /** The destination (`publish(…, { to })`): `service` or `service:instance`; null for every instance. */
+  to: string | null;
   codec: string;
   /** Application headers (no `remit-*`), as handlers see them in `meta.headers`. */
   headers: Record<string, HeaderValue>;
@@ -69,6 +71,13 @@ function decode(codec: string, body: Buffer): Pick<EventView, 'payload' | 'json'
   }
 }
 
+function destination(headers: Record<string, unknown>): string | null {
+  const service = headerText(headers[Header.toService]);
+  if (service === null) return null;
+  const instance = headerText(headers[Header.toInstance]);
+  return instance === null ? service : `${service}:${instance}`;
+}
+
 /** Reads an AMQP message as remit's wire format (docs/wire-format.md) describes it. */
 export function viewEvent(message: Pick<Message, 'content' | 'properties' | 'fields'>): EventView {
   const { properties } = message;
@@ -86,6 +95,7 @@ export function viewEvent(message: Pick<Message, 'content' | 'properties' | 'fie
     service: typeof appId === 'string' && appId ? appId : null,
     instance: headerText(headers[Header.instance]),
     publishedAt: publishedAt(properties, headers),
+    to: destination(headers),
     codec,
     headers: applicationHeaders(headers),
     ...decode(codec, message.content),
@@ -100,6 +110,7 @@ export function eventRecord(view: EventView): Record<string, unknown> {
     service: view.service,
     instance: view.instance,
     publishedAt: view.publishedAt?.toISOString() ?? null,
+    to: view.to,
     codec: view.codec,
     headers: view.headers,
     payload: view.json,
