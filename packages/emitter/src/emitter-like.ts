@@ -16,7 +16,8 @@ export function removeListener(emitter: EmitterLike, event: string, listener: (.
 }
 
 export function isEmitterLike(value: unknown): value is EmitterLike {
-  if (typeof value !== 'object' || value === null) return false;
+  // An Express app is an emitter and a function at once.
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
   const candidate = value as Record<string, unknown>;
   return (
     typeof candidate.on === 'function' &&

@@ -181,3 +181,21 @@ describe('bridge', () => {
     expect(emitter.listenerCount('user.created')).toBe(0);
   });
 });
+
+describe('bridge on a callable emitter (an Express app is a function with EventEmitter methods)', () => {
+  it('is accepted and carries events', async () => {
+    const broker = memoryBroker();
+    const [busA, busB] = [await startedBus(broker, 'a'), await startedBus(broker, 'b')];
+    const callable = (() => Object.assign(function app() {}, NodeEmitter.prototype))() as unknown as NodeEmitter;
+    NodeEmitter.call(callable);
+    const other = new NodeEmitter();
+    bridge(callable as EmitterLike, busA, { events: ['user.created'] });
+    bridge(other, busB, { events: ['user.created'] });
+    const heard: string[] = [];
+    other.on('user.created', (user: { id: string }) => heard.push(user.id));
+
+    callable.emit('user.created', { id: 'from-app', at: new Date() });
+
+    expect(await until(heard, 1)).toEqual(['from-app']);
+  });
+});

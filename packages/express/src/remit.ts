@@ -64,7 +64,7 @@ export function remit<E extends object, R extends RequestShape<R> = RequestMap>(
   // Express emits `mount` inside `parent.use(sub)`, so the bridge exists before any request.
   sub.on('mount', (parent: Application) => {
     if (!bridging || bridges.has(parent)) return;
-    bridges.set(parent, bridge(appEmitter(parent), bus, onError ? { events, onError } : { events }));
+    bridges.set(parent, bridge(parent as EmitterLike, bus, onError ? { events, onError } : { events }));
   });
   // The registered maps and the bus's own maps are the same maps, written twice by the user.
   const requestBus = bus as unknown as Bus<RegisteredEvents, RegisteredRequests>;
@@ -81,18 +81,6 @@ export function remit<E extends object, R extends RequestShape<R> = RequestMap>(
       bridges.clear();
     },
   });
-}
-
-/**
- * The app's own emitter methods, on a plain object: `bridge()` accepts only objects, and an Express
- * app is a function. Listeners still go on the app itself, so `app.listenerCount` sees them.
- */
-function appEmitter(app: Application): EmitterLike {
-  return {
-    on: (event, listener) => app.addListener(event, listener),
-    emit: (event, ...args) => app.emit(event, ...args),
-    off: (event, listener) => app.removeListener(event, listener),
-  };
 }
 
 function normalizeRemitOptions<E extends object>(options: unknown): {
