@@ -102,7 +102,7 @@ export class RequestServer {
   async take(): Promise<Cancel | null> {
     const consumer = this.#consumer;
     this.#consumer = null;
-    return consumer ? consumer : null;
+    return (await consumer) ?? null;
   }
 
   async #release(): Promise<void> {

@@ -198,7 +198,8 @@ class AmqpTransport implements Transport {
     const live = this.#live;
     if (live) await this.#startConsumer(live.consume, subscription);
     return async () => {
-      this.#subscriptions.delete(spec.name);
+      // A new consumer of the same queue may have replaced this one meanwhile; it stays.
+      if (this.#subscriptions.get(spec.name) === subscription) this.#subscriptions.delete(spec.name);
       const tag = subscription.consumerTag;
       subscription.consumerTag = null;
       if (tag && this.#live === live && live) await live.consume.cancel(tag).catch(() => {});
