@@ -9,6 +9,4 @@ import type { RemitModuleOptions } from './remit-module-options.js';
 export const {
   ConfigurableModuleClass: ConfigurableRemitModule,
   MODULE_OPTIONS_TOKEN: REMIT_MODULE_OPTIONS,
-  OPTIONS_TYPE: REMIT_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: REMIT_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<RemitModuleOptions>({ moduleName: 'Remit' }).setClassMethodName('forRoot').build();

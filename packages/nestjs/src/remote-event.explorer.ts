@@ -1,7 +1,9 @@
 import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { ConfigError, type EventMeta, type SubscribeOptions } from '@remit/core';
 import { readRemoteEventMetadata } from './on-remote-event.decorator.js';
+
+/** Nest's InstanceWrapper, named through DiscoveryService's public signature rather than a deep import. */
+type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
 /** One `@OnRemoteEvent` method of one provider instance, ready for `bus.on`. */
 export interface RemoteEventHandler {
