@@ -3,7 +3,8 @@ import { maskUrl } from '@remit/core';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
-type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+/** parseArgs option declarations, as a command lists them. */
+export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {

@@ -1,6 +1,6 @@
 import { GLOBAL_HELP, secretsIn } from './args.js';
 import { asCliError } from './bus-session.js';
-import type { Command } from './command.js';
+import type { Command, CommandGroup } from './command.js';
 import { deadCommand } from './commands/dead.js';
 import { instancesCommand } from './commands/instances.js';
 import { publishCommand } from './commands/publish.js';
@@ -11,7 +11,7 @@ import { ExitCode } from './exit-codes.js';
 import { type CliIo, processIo, redacting, writeLine } from './io.js';
 import { VERSION } from './version.js';
 
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Readonly<Record<string, Command | CommandGroup>> = {
   publish: publishCommand,
   request: requestCommand,
   tail: tailCommand,
@@ -47,29 +47,21 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   // data, which is not ours to rewrite.)
   const safe: CliIo = { ...io, stderr: redacting(io.stderr, secretsIn(argv, io.env)) };
   const [name, ...rest] = argv;
-  if (name === undefined) {
-    writeLine(safe.stderr, USAGE);
-    return ExitCode.usage;
-  }
-  if (name === '--help' || name === '-h') {
-    writeLine(safe.stdout, USAGE);
-    return ExitCode.ok;
-  }
+  if (name === undefined || isHelpFlag(name)) return printUsage(USAGE, name !== undefined, safe);
   if (name === '--version' || name === '-v') {
     writeLine(safe.stdout, VERSION);
     return ExitCode.ok;
   }
-  if (name === 'help') return rest.length === 0 ? help(safe) : run(rest[0] ?? '', [...rest.slice(1), '--help'], safe);
+  if (name === 'help') {
+    const [topic, ...more] = rest;
+    return topic === undefined ? printUsage(USAGE, true, safe) : run(topic, [...more, '--help'], safe);
+  }
   return run(name, rest, safe);
 }
 
-function help(io: CliIo): ExitCode {
-  writeLine(io.stdout, USAGE);
-  return ExitCode.ok;
-}
-
+/** Runs one command, turning whatever it throws into a line on stderr and an exit code. */
 async function run(name: string, args: string[], io: CliIo): Promise<ExitCode> {
-  const command = COMMANDS[name];
+  const command = lookup(COMMANDS, name);
   try {
     if (!command) {
       throw new UsageError(
@@ -78,7 +70,7 @@ async function run(name: string, args: string[], io: CliIo): Promise<ExitCode> {
           : `unknown command "${name}"; the commands are ${Object.keys(COMMANDS).join(', ')}.`,
       );
     }
-    return await command.run(args, io);
+    return await dispatch(command, args, io);
   } catch (caught) {
     const error = asCliError(caught);
     const prefix = command ? `remit ${commandName(command, args)}` : 'remit';
@@ -90,8 +82,52 @@ async function run(name: string, args: string[], io: CliIo): Promise<ExitCode> {
   }
 }
 
+/** Finds the subcommand of a group, answers --help, rejects stray arguments, then runs the command. */
+async function dispatch(command: Command | CommandGroup, args: string[], io: CliIo): Promise<ExitCode> {
+  if (isGroup(command)) {
+    const [name, ...rest] = args;
+    if (name === undefined || isHelpFlag(name)) return printUsage(command.help, name !== undefined, io);
+    const subcommand = lookup(command.subcommands, name);
+    if (!subcommand) {
+      const names = Object.keys(command.subcommands).map((sub) => `${command.name} ${sub}`);
+      throw new UsageError(`unknown command "${command.name} ${name}"; use ${names.slice(0, -1).join(', ')} or ${names.at(-1)}.`);
+    }
+    return dispatch(subcommand, rest, io);
+  }
+  const parsed = command.parse(args);
+  if (parsed.help) {
+    writeLine(io.stdout, command.help);
+    return ExitCode.ok;
+  }
+  const [stray] = parsed.positionals;
+  if (command.noArguments !== undefined && stray !== undefined) {
+    const hint = command.noArguments === true ? '' : `; ${command.noArguments}`;
+    throw new UsageError(`unexpected argument "${stray}"${hint}.`);
+  }
+  return parsed.run(io);
+}
+
+function isGroup(command: Command | CommandGroup): command is CommandGroup {
+  return 'subcommands' in command;
+}
+
+function isHelpFlag(arg: string): boolean {
+  return arg === '--help' || arg === '-h';
+}
+
+/** `remit` or `remit dead` alone is a usage error that shows the usage; asked for with --help, it is the answer. */
+function printUsage(usage: string, asked: boolean, io: CliIo): ExitCode {
+  writeLine(asked ? io.stdout : io.stderr, usage);
+  return asked ? ExitCode.ok : ExitCode.usage;
+}
+
+/** Own entries only, so that `remit constructor` is an unknown command rather than Object's. */
+function lookup<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 /** `dead list` rather than `dead` in messages about a subcommand. */
-function commandName(command: Command, args: readonly string[]): string {
+function commandName(command: Command | CommandGroup, args: readonly string[]): string {
   const sub = args[0];
-  return command === deadCommand && sub !== undefined && !sub.startsWith('-') ? `${command.name} ${sub}` : command.name;
+  return isGroup(command) && sub !== undefined && !sub.startsWith('-') ? `${command.name} ${sub}` : command.name;
 }

@@ -49,6 +49,58 @@ describe('main()', () => {
   });
 });
 
+describe('main() dispatching', () => {
+  it('answers a command\'s --help before checking its arguments, but not past an unknown flag', async () => {
+    const help = io();
+    const flag = io();
+
+    expect(await main(['dead', 'list', '--help', 'extra'], help.io)).toBe(ExitCode.ok);
+    expect(help.stdout()).toContain('Usage: remit dead list [options]');
+    expect(await main(['tail', '--follow', '--help'], flag.io)).toBe(ExitCode.usage);
+    expect(flag.stderr()).toBe('remit tail: unknown option "--follow".\nRun "remit tail --help" for usage.\n');
+  });
+
+  it('rejects an argument to a command that takes none, with that command\'s hint', async () => {
+    const list = io();
+    const replay = io();
+
+    expect(await main(['dead', 'list', 'x'], list.io)).toBe(ExitCode.usage);
+    expect(list.stderr()).toBe('remit dead list: unexpected argument "x".\nRun "remit dead list --help" for usage.\n');
+    expect(await main(['dead', 'replay', 'x'], replay.io)).toBe(ExitCode.usage);
+    expect(replay.stderr()).toContain('remit dead replay: unexpected argument "x"; pass ids with --id.\n');
+  });
+
+  it('reports a command\'s own usage error before a missing broker URL', async () => {
+    const limit = io();
+    const publish = io();
+
+    expect(await main(['dead', 'list', '--limit', 'x'], limit.io)).toBe(ExitCode.usage);
+    expect(limit.stderr()).toContain('remit dead list: --limit expects a whole number of at least 0, got "x".');
+    expect(await main(['publish'], publish.io)).toBe(ExitCode.usage);
+    expect(publish.stderr()).toContain('remit publish: missing <event>: remit publish <event> [json].');
+  });
+
+  it('shows a group\'s usage on stderr when no subcommand is given, and on stdout for --help', async () => {
+    const bare = io();
+    const asked = io();
+
+    expect(await main(['dead'], bare.io)).toBe(ExitCode.usage);
+    expect(bare.stderr()).toContain('Usage: remit dead <list|replay|purge>');
+    expect(await main(['help', 'dead'], asked.io)).toBe(ExitCode.ok);
+    expect(asked.stdout()).toBe(bare.stderr());
+  });
+
+  it('treats names inherited from Object as unknown commands', async () => {
+    const top = io();
+    const sub = io();
+
+    expect(await main(['constructor'], top.io)).toBe(ExitCode.usage);
+    expect(top.stderr()).toContain('remit: unknown command "constructor"; the commands are publish, request, tail, instances, dead.');
+    expect(await main(['dead', 'toString'], sub.io)).toBe(ExitCode.usage);
+    expect(sub.stderr()).toContain('unknown command "dead toString"; use dead list, dead replay or dead purge.');
+  });
+});
+
 describe('secretsIn', () => {
   it('finds the passwords of --url, --url= and AMQP_URL, raw and decoded, and skips one-letter ones', () => {
     const secrets = secretsIn(['--url', 'amqp://a:p%40ss@h', '--url=amqp://b:second@h', '--url', 'amqp://c:x@h'], {

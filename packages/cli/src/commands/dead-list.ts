@@ -1,19 +1,12 @@
-import { brokerSettings, GLOBAL_HELP, GLOBAL_OPTIONS, integerOption, parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
+import { GLOBAL_HELP, integerOption } from '../args.js';
+import { defineCommand } from '../command.js';
 import { connect } from '../connection.js';
 import { deadInfo, deadRecord } from '../dead-letter-view.js';
 import { deadQueueDepth, putBack, takeDeadLetters } from '../dead-queue.js';
-import { UsageError } from '../errors.js';
 import { showPayload } from '../event-format.js';
 import { eventRecord, viewEvent } from '../event-view.js';
 import { ExitCode } from '../exit-codes.js';
 import { type CliIo, painter, writeLine } from '../io.js';
-
-const OPTIONS = {
-  ...GLOBAL_OPTIONS,
-  limit: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
 
 const DEFAULT_LIMIT = 50;
 
@@ -35,20 +28,19 @@ Example:
   remit dead list --json | jq -r 'select(.dead.reason == "handler-failed") | .id'`;
 
 /** `remit dead list`: what is in the dead-letter queue, and why, without removing anything. */
-export const deadListCommand: Command = {
+export const deadListCommand = defineCommand({
   name: 'dead list',
   summary: 'show dead letters and why they died, without removing them',
   help: HELP,
+  options: {
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  noArguments: true,
 
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      writeLine(io.stdout, HELP);
-      return ExitCode.ok;
-    }
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}".`);
+  async run({ values, broker }, io) {
     const limit = integerOption('--limit', values.limit, DEFAULT_LIMIT, 0) || Number.POSITIVE_INFINITY;
-    const settings = brokerSettings(values, io.env);
+    const settings = broker();
     const queue = settings.deadLetter;
     const connection = await connect(settings, 'dead list');
     try {
@@ -75,7 +67,7 @@ export const deadListCommand: Command = {
       await connection.close();
     }
   },
-};
+});
 
 function printBlock(
   io: CliIo,

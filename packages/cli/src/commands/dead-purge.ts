@@ -1,15 +1,10 @@
-import { brokerSettings, GLOBAL_HELP, GLOBAL_OPTIONS, parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
+import { GLOBAL_HELP } from '../args.js';
+import { defineCommand } from '../command.js';
 import { connect } from '../connection.js';
 import { deadQueueDepth } from '../dead-queue.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { type CliIo, writeLine } from '../io.js';
-
-const OPTIONS = {
-  ...GLOBAL_OPTIONS,
-  yes: { type: 'boolean', short: 'y' },
-} as const;
 
 const HELP = `Usage: remit dead purge [--yes] [options]
 
@@ -28,23 +23,21 @@ Example:
   remit dead purge --yes --dead-letter billing.dead`;
 
 /** `remit dead purge`: empties the dead-letter queue, after a confirmation. */
-export const deadPurgeCommand: Command = {
+export const deadPurgeCommand = defineCommand({
   name: 'dead purge',
   summary: 'delete every dead letter (asks first; --yes in scripts)',
   help: HELP,
+  options: {
+    yes: { type: 'boolean', short: 'y' },
+  },
+  noArguments: true,
 
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      writeLine(io.stdout, HELP);
-      return ExitCode.ok;
-    }
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}".`);
+  async run({ values, broker }, io) {
     const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
     if (values.yes !== true && !interactive) {
       throw new UsageError('refusing to purge without --yes when not run from a terminal.');
     }
-    const settings = brokerSettings(values, io.env);
+    const settings = broker();
     const queue = settings.deadLetter;
     const connection = await connect(settings, 'dead purge');
     try {
@@ -69,7 +62,7 @@ export const deadPurgeCommand: Command = {
       await connection.close();
     }
   },
-};
+});
 
 async function readLine(io: CliIo): Promise<string> {
   let line = '';

@@ -1,6 +1,6 @@
 import type { GetMessage } from 'amqplib';
-import { brokerSettings, GLOBAL_HELP, GLOBAL_OPTIONS, parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
+import { GLOBAL_HELP } from '../args.js';
+import { defineCommand } from '../command.js';
 import { connect } from '../connection.js';
 import { deadInfo } from '../dead-letter-view.js';
 import {
@@ -15,14 +15,6 @@ import {
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeLine } from '../io.js';
-
-const OPTIONS = {
-  ...GLOBAL_OPTIONS,
-  id: { type: 'string', multiple: true },
-  all: { type: 'boolean' },
-  'to-queue': { type: 'boolean' },
-  'new-id': { type: 'boolean' },
-} as const;
 
 const HELP = `Usage: remit dead replay (--id <messageId>… | --all) [options]
 
@@ -54,21 +46,22 @@ interface Outcome {
 }
 
 /** `remit dead replay`: dead letters back to the event exchange (or their queue), removed once confirmed. */
-export const deadReplayCommand: Command = {
+export const deadReplayCommand = defineCommand({
   name: 'dead replay',
   summary: 'republish dead letters, removing each once the broker confirmed it',
   help: HELP,
+  options: {
+    id: { type: 'string', multiple: true },
+    all: { type: 'boolean' },
+    'to-queue': { type: 'boolean' },
+    'new-id': { type: 'boolean' },
+  },
+  noArguments: 'pass ids with --id',
 
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      writeLine(io.stdout, HELP);
-      return ExitCode.ok;
-    }
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; pass ids with --id.`);
+  async run({ values, broker }, io) {
     const ids = values.id === undefined ? null : new Set(values.id);
     if ((ids === null) === (values.all !== true)) throw new UsageError('say what to replay: --id <messageId> (repeatable) or --all.');
-    const settings = brokerSettings(values, io.env);
+    const settings = broker();
     const connection = await connect(settings, 'dead replay');
     try {
       const depth = await deadQueueDepth(connection, settings.deadLetter);
@@ -107,7 +100,7 @@ export const deadReplayCommand: Command = {
       await connection.close();
     }
   },
-};
+});
 
 async function replayOne(
   channel: Parameters<typeof republish>[0],

@@ -1,12 +1,9 @@
-import type { Command } from '../command.js';
-import { UsageError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
-import { writeLine } from '../io.js';
+import type { CommandGroup } from '../command.js';
 import { deadListCommand } from './dead-list.js';
 import { deadPurgeCommand } from './dead-purge.js';
 import { deadReplayCommand } from './dead-replay.js';
 
-const SUBCOMMANDS: Record<string, Command> = {
+const SUBCOMMANDS = {
   list: deadListCommand,
   replay: deadReplayCommand,
   purge: deadPurgeCommand,
@@ -25,23 +22,9 @@ ${Object.values(SUBCOMMANDS)
 Run remit dead <command> --help for its options.`;
 
 /** `remit dead …`: the dead-letter queue's three subcommands. */
-export const deadCommand: Command = {
+export const deadCommand: CommandGroup = {
   name: 'dead',
   summary: 'list, replay or purge dead letters',
   help: HELP,
-
-  async run(args, io) {
-    const [name, ...rest] = args;
-    if (name === undefined) {
-      writeLine(io.stderr, HELP);
-      return ExitCode.usage;
-    }
-    if (name === '--help' || name === '-h') {
-      writeLine(io.stdout, HELP);
-      return ExitCode.ok;
-    }
-    const command = SUBCOMMANDS[name];
-    if (!command) throw new UsageError(`unknown command "dead ${name}"; use dead list, dead replay or dead purge.`);
-    return command.run(rest, io);
-  },
+  subcommands: SUBCOMMANDS,
 };

@@ -1,15 +1,10 @@
 import type { InstanceInfo } from '@remit/core';
-import { brokerSettings, GLOBAL_HELP, GLOBAL_OPTIONS, parseCommandArgs } from '../args.js';
+import { GLOBAL_HELP } from '../args.js';
 import { withBus } from '../bus-session.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { type OutputStream, painter, writeLine } from '../io.js';
-
-const OPTIONS = {
-  ...GLOBAL_OPTIONS,
-  json: { type: 'boolean' },
-} as const;
 
 const HELP = `Usage: remit instances [service…] [options]
 
@@ -28,21 +23,18 @@ Example:
   remit instances billing --json | jq -r .instance`;
 
 /** `remit instances`: who is alive, through @remit/core's presence (`bus.instances()`). */
-export const instancesCommand: Command = {
+export const instancesCommand = defineCommand({
   name: 'instances',
   summary: 'list the live instances of every service',
   help: HELP,
+  options: {
+    json: { type: 'boolean' },
+  },
 
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      writeLine(io.stdout, HELP);
-      return ExitCode.ok;
-    }
+  async run({ values, positionals, broker }, io) {
     if (positionals.some((service) => service.trim() === '')) throw new UsageError('a service name is empty.');
     const services = new Set(positionals);
-    const settings = brokerSettings(values, io.env);
-    const instances = await withBus(settings, { service: 'remit-cli', codec: 'superjson' }, async (bus) =>
+    const instances = await withBus(broker(), { service: 'remit-cli', codec: 'superjson' }, async (bus) =>
       (await bus.instances()).filter(
         (instance) => instance.instance !== bus.instanceId && (services.size === 0 || services.has(instance.service)),
       ),
@@ -55,7 +47,7 @@ export const instancesCommand: Command = {
     writeLine(io.stderr, `${instances.length} live instance${instances.length === 1 ? '' : 's'}.`);
     return ExitCode.ok;
   },
-};
+});
 
 function instanceRecord(instance: InstanceInfo): Record<string, unknown> {
   return {

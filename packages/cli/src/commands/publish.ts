@@ -1,22 +1,9 @@
 import type { InstanceRef } from '@remit/core';
-import { brokerSettings, GLOBAL_HELP, GLOBAL_OPTIONS, parseCommandArgs } from '../args.js';
-import { withBus } from '../bus-session.js';
-import type { Command } from '../command.js';
-import { UsageError } from '../errors.js';
+import { GLOBAL_HELP } from '../args.js';
+import { defineCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeLine } from '../io.js';
-import { parseHeaders } from '../header-option.js';
-import { readJsonPayload } from '../json-input.js';
-
-const OPTIONS = {
-  ...GLOBAL_OPTIONS,
-  header: { type: 'string', multiple: true, short: 'H' },
-  persistent: { type: 'boolean', default: true },
-  codec: { type: 'string', default: 'superjson' },
-  service: { type: 'string', default: 'remit-cli' },
-  to: { type: 'string' },
-  ack: { type: 'boolean' },
-} as const;
+import { MESSAGE_OPTIONS, readOutgoingMessage } from '../outgoing-message.js';
 
 const HELP = `Usage: remit publish <event> [json] [options]
 
@@ -39,38 +26,34 @@ Example:
   remit publish user.created '{"id":"u1","email":"a@b.c"}' --header source=backfill`;
 
 /** `remit publish <event> [json]`: one event, confirmed by the broker before the command exits. */
-export const publishCommand: Command = {
+export const publishCommand = defineCommand({
   name: 'publish',
   summary: 'publish an event and wait for the broker to confirm it (JSON from stdin when omitted)',
   help: HELP,
+  options: {
+    ...MESSAGE_OPTIONS,
+    persistent: { type: 'boolean', default: true },
+    to: { type: 'string' },
+    ack: { type: 'boolean' },
+  },
 
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      writeLine(io.stdout, HELP);
-      return ExitCode.ok;
-    }
-    const [event, json, ...extra] = positionals;
-    if (event === undefined) throw new UsageError('missing <event>: remit publish <event> [json].');
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (quote the JSON payload as one argument).`);
-    const codec = values.codec;
-    if (codec !== 'json' && codec !== 'superjson') throw new UsageError(`--codec must be json or superjson, got "${codec}".`);
-    const headers = parseHeaders(values.header ?? []);
-    const payload = await readJsonPayload(json, io);
-    const settings = brokerSettings(values, io.env);
+  async run(input, io) {
+    const { values } = input;
+    const message = await readOutgoingMessage(input, { command: 'publish', argument: '<event>' }, io);
+    const { name: event, payload, settings } = message;
     const options = {
-      headers,
+      headers: message.headers,
       persistent: values.persistent,
       local: false,
       ...(values.to === undefined ? {} : { to: values.to }),
     };
     const published = `published ${event} to ${settings.exchange}${values.to === undefined ? '' : ` for ${values.to}`} (confirmed)`;
     if (values.ack !== true) {
-      await withBus(settings, { service: values.service, codec }, (bus) => bus.publish(event, payload, options));
+      await message.withBus((bus) => bus.publish(event, payload, options));
       writeLine(io.stdout, published);
       return ExitCode.ok;
     }
-    const report = await withBus(settings, { service: values.service, codec }, (bus) =>
+    const report = await message.withBus((bus) =>
       bus.publish(event, payload, { ...options, ack: true, timeoutMs: settings.timeoutMs }),
     );
     const total = report.acked.length + report.failed.length + report.missing.length;
@@ -81,4 +64,4 @@ export const publishCommand: Command = {
     if (report.missing.length > 0) writeLine(io.stdout, `  missing  ${list(report.missing)}  (no answer within ${settings.timeoutMs} ms)`);
     return report.failed.length + report.missing.length === 0 ? ExitCode.ok : ExitCode.failure;
   },
-};
+});

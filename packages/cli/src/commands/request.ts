@@ -1,22 +1,12 @@
 import { NoResponderError, RemoteError, RequestTimeoutError } from '@remit/core';
-import { brokerSettings, GLOBAL_HELP, GLOBAL_OPTIONS, parseCommandArgs } from '../args.js';
-import { withBus } from '../bus-session.js';
-import type { Command } from '../command.js';
-import { CliError, UsageError } from '../errors.js';
+import { GLOBAL_HELP } from '../args.js';
+import { defineCommand } from '../command.js';
+import { CliError } from '../errors.js';
 import { showPayload } from '../event-format.js';
 import { ExitCode } from '../exit-codes.js';
 import { painter, writeLine } from '../io.js';
-import { parseHeaders } from '../header-option.js';
-import { readJsonPayload } from '../json-input.js';
+import { MESSAGE_OPTIONS, readOutgoingMessage } from '../outgoing-message.js';
 import { toPlainJson } from '../plain-json.js';
-
-const OPTIONS = {
-  ...GLOBAL_OPTIONS,
-  header: { type: 'string', multiple: true, short: 'H' },
-  codec: { type: 'string', default: 'superjson' },
-  service: { type: 'string', default: 'remit-cli' },
-  json: { type: 'boolean' },
-} as const;
 
 const HELP = `Usage: remit request <name> [json] [options]
 
@@ -40,38 +30,30 @@ Example:
   remit request price.quote '{"sku":"A-1"}' --json | jq .cents`;
 
 /** `remit request <name> [json]`: one request/reply, through @remit/core's `bus.request`. */
-export const requestCommand: Command = {
+export const requestCommand = defineCommand({
   name: 'request',
   summary: 'send a request to one instance that serves it and print the reply',
   help: HELP,
+  options: {
+    ...MESSAGE_OPTIONS,
+    json: { type: 'boolean' },
+  },
 
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      writeLine(io.stdout, HELP);
-      return ExitCode.ok;
-    }
-    const [name, json, ...extra] = positionals;
-    if (name === undefined) throw new UsageError('missing <name>: remit request <name> [json].');
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (quote the JSON payload as one argument).`);
-    const codec = values.codec;
-    if (codec !== 'json' && codec !== 'superjson') throw new UsageError(`--codec must be json or superjson, got "${codec}".`);
-    const headers = parseHeaders(values.header ?? []);
-    const payload = await readJsonPayload(json, io);
-    const settings = brokerSettings(values, io.env);
-    const reply = await withBus(settings, { service: values.service, codec }, async (bus) => {
+  async run(input, io) {
+    const message = await readOutgoingMessage(input, { command: 'request', argument: '<name>' }, io);
+    const reply = await message.withBus(async (bus) => {
       try {
-        return await bus.request(name, payload, { timeoutMs: settings.timeoutMs, headers });
+        return await bus.request(message.name, message.payload, { timeoutMs: message.settings.timeoutMs, headers: message.headers });
       } catch (caught) {
         throw requestError(caught);
       }
     });
-    const asJson = values.json ?? io.stdout.isTTY !== true;
+    const asJson = input.values.json ?? io.stdout.isTTY !== true;
     const colors = painter(io.stdout)('red', 'x') !== 'x';
     writeLine(io.stdout, asJson ? JSON.stringify(toPlainJson(reply)) : showPayload(reply, colors));
     return ExitCode.ok;
   },
-};
+});
 
 /** Scripts branch on why a request failed: nobody answered (3), or the answer was an error (4). */
 function requestError(caught: unknown): unknown {

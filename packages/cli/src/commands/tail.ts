@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { maskUrl } from '@remit/core';
-import { brokerSettings, GLOBAL_HELP, GLOBAL_OPTIONS, integerOption, parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
+import { GLOBAL_HELP, integerOption } from '../args.js';
+import { defineCommand } from '../command.js';
 import { connect } from '../connection.js';
 import { CliError } from '../errors.js';
 import { eventLine } from '../event-format.js';
@@ -10,12 +10,6 @@ import { eventRecord, viewEvent } from '../event-view.js';
 import { ExitCode } from '../exit-codes.js';
 import { eventMatcher } from '../glob.js';
 import { untilInterrupted, writeLine } from '../io.js';
-
-const OPTIONS = {
-  ...GLOBAL_OPTIONS,
-  json: { type: 'boolean' },
-  count: { type: 'string' },
-} as const;
 
 const HELP = `Usage: remit tail [pattern…] [options]
 
@@ -40,21 +34,20 @@ Example:
   remit tail --json --count 1 order.placed | jq .payload`;
 
 /** `remit tail [pattern]`: live events, from a queue of its own. */
-export const tailCommand: Command = {
+export const tailCommand = defineCommand({
   name: 'tail',
   summary: 'print events live, from a queue of its own (never takes events from handlers)',
   help: HELP,
+  options: {
+    json: { type: 'boolean' },
+    count: { type: 'string' },
+  },
 
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, OPTIONS);
-    if (values.help) {
-      writeLine(io.stdout, HELP);
-      return ExitCode.ok;
-    }
+  async run({ values, positionals, broker }, io) {
     const matches = eventMatcher(positionals);
     const limit = integerOption('--count', values.count, Number.POSITIVE_INFINITY, 1);
     const json = values.json ?? io.stdout.isTTY !== true;
-    const settings = brokerSettings(values, io.env);
+    const settings = broker();
 
     return untilInterrupted(io, async (signal) => {
       const connection = await connect(settings, 'tail');
@@ -102,4 +95,4 @@ export const tailCommand: Command = {
       }
     });
   },
-};
+});
