@@ -40,6 +40,19 @@ function expiresAt(message: WireMessage): number | null {
   return message.properties.expiration === undefined || !Number.isFinite(ttl) ? null : Date.now() + ttl;
 }
 
+/** How long a queue outlives its last consumer: null deletes it at once, undefined keeps it. */
+function idleExpiry(spec: MemoryQueue['spec']): number | null | undefined {
+  switch (spec.kind) {
+    case 'broadcast':
+    case 'requests':
+      return spec.expiresMs;
+    case 'presence':
+      return null;
+    default:
+      return undefined;
+  }
+}
+
 /** Which queues each exchange feeds. */
 const FEEDS: Record<Exclude<PublishTarget, 'direct' | 'dead'>, QueueSpec['kind'][]> = {
   events: ['broadcast', 'group'],
@@ -153,7 +166,7 @@ export class MemoryBroker {
 
   #onIdle(queue: MemoryQueue): void {
     const { spec } = queue;
-    const expiresMs = spec.kind === 'broadcast' || spec.kind === 'requests' ? spec.expiresMs : spec.kind === 'presence' ? null : undefined;
+    const expiresMs = idleExpiry(spec);
     if (expiresMs === undefined) return;
     if (expiresMs === null) {
       this.#queues.delete(spec.name);
