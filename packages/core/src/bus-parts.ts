@@ -8,7 +8,7 @@ import { Presence } from './presence.js';
 import { RequestClient } from './request-client.js';
 import { RequestServer } from './request-server.js';
 import { Subscriptions } from './subscriptions.js';
-import type { PublishRequest, Transport } from './transport.js';
+import type { PublishRequest, SendTarget, Transport, WireMessage } from './transport.js';
 import type { BusStats, FailureReport } from './types.js';
 
 /** What the bus itself owns and lends to its parts. */
@@ -45,7 +45,8 @@ export function wireBus(options: NormalizedBusOptions, context: BusContext): Bus
   // A fresh suffix per run: a restarted instance with the same id never meets its old exclusive queue.
   const presenceQueue = `remit.presence.${options.service}.${options.instanceId}.${randomUUID().slice(0, 8)}`;
   const publish = (request: PublishRequest) => transport.publish(request);
-  const common = { source, codecs, maxPayloadBytes: options.maxPayloadBytes, publish, report };
+  const send = (message: WireMessage, target: SendTarget) => transport.send(message, target);
+  const common = { source, codecs, maxPayloadBytes: options.maxPayloadBytes, publish, send, report };
   // The publisher is made last but heard from first; these hooks reach it once it exists.
   let publisher: EventPublisher | undefined;
   const dispatcher = new Dispatcher({
@@ -97,7 +98,6 @@ export function wireBus(options: NormalizedBusOptions, context: BusContext): Bus
   const server = new RequestServer({
     ...common,
     codec: options.codec,
-    publishTimeoutMs: options.publishTimeoutMs,
     queue: { kind: 'requests', name: `remit.requests.${options.service}`, expiresMs: options.requestQueueExpiresMs },
     consume: (spec, onDelivery) => transport.consume(spec, options.prefetch, onDelivery),
     bind: (queue, name) => transport.bind(queue, name),

@@ -162,7 +162,11 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
           this.#status.recordError(error);
           this.#report({ kind: 'transport', error });
         },
-        onReturn: (message) => this.#publisher.onReturn(message),
+        onReturn: (message, target) => {
+          if (target === 'events') this.#publisher.onReturn(message);
+          else if (target === 'requests') this.#requests.onReturned(message);
+          // A returned reply, ack or presence answer: whoever it was for is gone.
+        },
         onReply: (message) => this.#requests.onReply(message),
       });
       const queue = `remit.instance.${this.service}.${this.instanceId}`;
@@ -178,7 +182,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
     } catch (caught) {
       const error = toError(caught);
       this.#lifecycle = 'closed';
-      await this.#presence.stop().catch(() => {});
+      this.#presence.stop();
       await this.#transport.close().catch(() => {});
       this.#status.set('closed', error);
       throw error;
@@ -199,7 +203,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
     await starting?.catch(() => {});
     const deadline = AbortSignal.timeout(timeoutMs);
     // Goodbye first: the others stop counting on this instance while it drains.
-    await untilAborted(this.#presence.stop(), deadline);
+    this.#presence.stop();
     const cancels = [this.#broadcastCancel, ...(await this.#subscriptions.takeGroups()), await this.#server.take()];
     await Promise.allSettled(cancels.map((cancel) => cancel?.()));
     // Handlers that publish (a reply, a follow-up event) finish normally: publishing is refused
@@ -243,6 +247,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
 
   #onTransportStatus(status: TransportStatus, cause?: Error): void {
     if (status === 'disconnected') this.#requests.onDisconnect();
+    if (status === 'connected') this.#requests.onConnected();
     if (this.#isShuttingDown()) {
       if (cause) this.#status.recordError(cause);
       return;
@@ -251,7 +256,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
       if (this.#everConnected) {
         this.#stats.reconnects++;
         // Missed heartbeats may have dropped this instance elsewhere, and others meanwhile: meet again.
-        void this.#presence.rejoin();
+        this.#presence.rejoin();
       }
       this.#everConnected = true;
     }

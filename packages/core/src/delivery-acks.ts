@@ -1,17 +1,12 @@
 import { type EnvelopeSource, Header, text, toWireMessage } from './envelope.js';
-import { ClosedError, ConnectionError } from './errors.js';
 import { PresenceType } from './presence.js';
 import type { DeliveryReport, InstanceRef } from './presence-types.js';
-import { toError } from './retry.js';
-import type { PublishOutcome, PublishRequest, WireMessage } from './transport.js';
-import type { FailureReport } from './types.js';
+import type { SendTarget, WireMessage } from './transport.js';
 import { isRecord } from './validate.js';
 
 export interface DeliveryAcksDeps {
   source: EnvelopeSource;
-  publishTimeoutMs: number;
-  publish(request: PublishRequest): Promise<PublishOutcome>;
-  report(failure: FailureReport): void;
+  send(message: WireMessage, target: SendTarget): boolean;
 }
 
 interface Waiter {
@@ -122,10 +117,7 @@ export class DeliveryAcks {
       correlationId: id,
     });
     message.routingKey = ackTo;
-    deps.publish({ message, target: 'direct', timeoutMs: deps.publishTimeoutMs, volatile: true }).catch((caught: unknown) => {
-      // Disconnected or closing: the publisher will list this instance as missing, which it is.
-      if (caught instanceof ConnectionError || caught instanceof ClosedError) return;
-      deps.report({ kind: 'transport', error: toError(caught), event: PresenceType.ack });
-    });
+    // Not sent while disconnected: the publisher will list this instance as missing, which it is.
+    deps.send(message, 'direct');
   }
 }

@@ -8,7 +8,7 @@ import { ConfigError, RemitError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { encodePayload } from './outgoing.js';
 import type { DeliveryReport, InstanceRef } from './presence-types.js';
-import type { PublishOutcome, PublishRequest, WireMessage } from './transport.js';
+import type { PublishRequest, SendTarget, WireMessage } from './transport.js';
 import type { AckPublishOptions, BusStats, FailureReport, PublishOptions } from './types.js';
 import { integer, rejectUnknownKeys, requireRecord } from './validate.js';
 
@@ -30,7 +30,8 @@ export interface EventPublisherDeps {
   live(): InstanceRef[];
   /** Resolves once presence knows every live instance (right after start it waits for their answers). */
   joined(): Promise<void>;
-  publish(request: PublishRequest): Promise<PublishOutcome>;
+  publish(request: PublishRequest): Promise<void>;
+  send(message: WireMessage, target: SendTarget): boolean;
   track(work: Promise<unknown>): void;
   report(failure: FailureReport): void;
 }
@@ -46,7 +47,7 @@ export class EventPublisher {
 
   constructor(deps: EventPublisherDeps) {
     this.#deps = deps;
-    this.acks = new DeliveryAcks({ source: deps.source, publishTimeoutMs: deps.publishTimeoutMs, publish: deps.publish, report: deps.report });
+    this.acks = new DeliveryAcks({ source: deps.source, send: deps.send });
   }
 
   async publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions): Promise<DeliveryReport | undefined> {

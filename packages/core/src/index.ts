@@ -32,7 +32,7 @@ export type {
   TransportHooks,
   TransportStatus,
   Delivery,
-  PublishOutcome,
+  SendTarget,
   PublishRequest,
   PublishTarget,
   QueueSpec,

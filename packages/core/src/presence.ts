@@ -1,9 +1,8 @@
 import { type EnvelopeSource, Header, text, toWireMessage } from './envelope.js';
-import { ClosedError, ConnectionError } from './errors.js';
 import { type Announcement, PresenceRoster } from './presence-roster.js';
 import type { InstanceInfo, PresenceChange } from './presence-types.js';
 import { toError } from './retry.js';
-import type { Delivery, PublishOutcome, PublishRequest, QueueSpec, WireMessage } from './transport.js';
+import type { Delivery, QueueSpec, SendTarget, WireMessage } from './transport.js';
 import type { FailureReport, Unsubscribe } from './types.js';
 import { isRecord } from './validate.js';
 
@@ -26,7 +25,7 @@ export interface PresenceDeps {
   /** This instance's presence queue, which also receives acks. */
   queue: string;
   consume(spec: QueueSpec, onDelivery: (delivery: Delivery) => void): Promise<Cancel>;
-  publish(request: PublishRequest): Promise<PublishOutcome>;
+  send(message: WireMessage, target: SendTarget): boolean;
   /** An ack for an event this bus published with `ack: true`. */
   onAck(message: WireMessage): void;
   report(failure: FailureReport): void;
@@ -56,23 +55,23 @@ export class Presence {
       delivery.ack();
       this.#receive(delivery.message);
     });
-    await this.rejoin();
+    this.rejoin();
     this.#timer = setInterval(() => this.#tick(), this.#deps.self.heartbeatIntervalMs);
     this.#timer.unref();
   }
 
   /** Announces this instance and asks every other one to answer: on start, and after a reconnect. */
-  async rejoin(): Promise<void> {
+  rejoin(): void {
     this.#askedAt = Date.now();
-    await this.#send(PresenceType.announce, 'presence', { replyTo: this.#deps.queue });
+    this.#send(PresenceType.announce, 'presence', { replyTo: this.#deps.queue });
   }
 
   /** Stops heartbeating and says goodbye, so the others drop this instance at once. */
-  async stop(): Promise<void> {
+  stop(): void {
     if (this.#timer === null) return;
     clearInterval(this.#timer);
     this.#timer = null;
-    await this.#send(PresenceType.goodbye, 'presence');
+    this.#send(PresenceType.goodbye, 'presence');
   }
 
   /** Resolves once the others had time to answer this instance's announce (at once, long after start). */
@@ -102,7 +101,7 @@ export class Presence {
 
   #tick(): void {
     this.#sweep();
-    void this.#send(PresenceType.heartbeat, 'presence');
+    this.#send(PresenceType.heartbeat, 'presence');
   }
 
   #sweep(): void {
@@ -130,7 +129,7 @@ export class Presence {
     const change = this.#roster.seen(announcement, now);
     if (change) this.#emit(change);
     const replyTo = message.properties.replyTo;
-    if (type === PresenceType.announce && replyTo) void this.#send(PresenceType.announce, 'direct', { routingKey: replyTo });
+    if (type === PresenceType.announce && replyTo) this.#send(PresenceType.announce, 'direct', { routingKey: replyTo });
   }
 
   #emit(change: PresenceChange): void {
@@ -143,7 +142,7 @@ export class Presence {
     }
   }
 
-  async #send(type: string, target: 'presence' | 'direct', options: { replyTo?: string; routingKey?: string } = {}): Promise<void> {
+  #send(type: string, target: 'presence' | 'direct', options: { replyTo?: string; routingKey?: string } = {}): void {
     const deps = this.#deps;
     const announcement: Announcement = { ...deps.self, startedAt: this.#startedAt };
     const message = toWireMessage(deps.source, {
@@ -155,13 +154,8 @@ export class Presence {
       ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
     });
     if (options.routingKey !== undefined) message.routingKey = options.routingKey;
-    try {
-      await deps.publish({ message, target, timeoutMs: deps.self.heartbeatIntervalMs, volatile: true });
-    } catch (caught) {
-      // While disconnected presence has nothing to say: the others will hear the next heartbeat.
-      if (caught instanceof ConnectionError || caught instanceof ClosedError) return;
-      deps.report({ kind: 'transport', error: toError(caught), event: type });
-    }
+    // Not sent while disconnected: presence has nothing to say then, and the reconnect announces again.
+    deps.send(message, target);
   }
 }
 

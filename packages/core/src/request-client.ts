@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { checkEventName, checkHeaders } from './arguments.js';
 import type { Codec } from './codec.js';
 import { type CodecLookup, type EnvelopeSource, toWireMessage } from './envelope.js';
-import { ConfigError, ConnectionError, NoResponderError, PublishTimeoutError, RequestTimeoutError } from './errors.js';
+import { ConfigError, ConnectionError, NoResponderError, RequestTimeoutError } from './errors.js';
 import { encodePayload } from './outgoing.js';
 import { readReply } from './reply.js';
 import type { RequestOptions } from './request-types.js';
-import { toError } from './retry.js';
-import { type PublishOutcome, type PublishRequest, REPLY_TO, type WireMessage } from './transport.js';
+import { REPLY_TO, type SendTarget, type WireMessage } from './transport.js';
 import { integer, rejectUnknownKeys, requireRecord } from './validate.js';
 
 export interface RequestClientDeps {
@@ -16,14 +15,65 @@ export interface RequestClientDeps {
   codecs: CodecLookup;
   maxPayloadBytes: number;
   defaultTimeoutMs: number;
-  publish(request: PublishRequest): Promise<PublishOutcome>;
+  send(message: WireMessage, target: SendTarget): boolean;
 }
 
-interface Pending {
-  readonly name: string;
-  /** The broker confirmed it: it travelled on the current connection, and so must its reply. */
-  sent: boolean;
-  settle(result: { ok: true; value: unknown } | { ok: false; error: unknown }): void;
+/** Where a request waits for its reply, as seen by the request itself. */
+interface Waiting {
+  readonly pending: Map<string, PendingRequest>;
+  readonly unsent: Set<PendingRequest>;
+}
+
+/**
+ * One request waiting for its reply. A class rather than closures: thousands are made per second,
+ * and its methods serve as the timeout callback and (`handleEvent`) the abort listener.
+ */
+class PendingRequest {
+  /** Written on the current connection, which its reply must come back on. */
+  sent = false;
+  readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly waiting: Waiting,
+    readonly correlationId: string,
+    readonly name: string,
+    readonly message: WireMessage,
+    readonly timeoutMs: number,
+    /** When the asker stops waiting (ms since the epoch). */
+    readonly deadline: number,
+    readonly signal: AbortSignal | undefined,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: unknown) => void,
+  ) {
+    this.timer = setTimeout(timedOut, timeoutMs, this);
+    signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** The signal aborted. */
+  handleEvent(): void {
+    this.fail(this.signal?.reason);
+  }
+
+  succeed(value: unknown): void {
+    if (this.#finish()) this.resolve(value);
+  }
+
+  fail(error: unknown): void {
+    if (this.#finish()) this.reject(error);
+  }
+
+  #finish(): boolean {
+    if (this.waiting.pending.get(this.correlationId) !== this) return false;
+    this.waiting.pending.delete(this.correlationId);
+    this.waiting.unsent.delete(this);
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this);
+    return true;
+  }
+}
+
+function timedOut(entry: PendingRequest): void {
+  entry.fail(new RequestTimeoutError(entry.name, entry.timeoutMs));
 }
 
 /**
@@ -31,10 +81,14 @@ interface Pending {
  * direct reply-to address, so all requests in flight share the one reply consumer of the
  * connection and replies may come back in any order. A reply nobody waits for any more (timed
  * out, aborted) is dropped without noise.
+ *
+ * Requests are written at once, without a publisher confirm: the reply is the confirmation, and
+ * a request no queue takes comes back as a return (NoResponderError). Made while disconnected, a
+ * request waits for the next connection, within its timeout.
  */
 export class RequestClient {
   readonly #deps: RequestClientDeps;
-  readonly #pending = new Map<string, Pending>();
+  readonly #waiting: Waiting = { pending: new Map(), unsent: new Set() };
 
   constructor(deps: RequestClientDeps) {
     this.#deps = deps;
@@ -42,7 +96,7 @@ export class RequestClient {
 
   /** Requests waiting for their reply. */
   get size(): number {
-    return this.#pending.size;
+    return this.#waiting.pending.size;
   }
 
   request(name: string, payload: unknown, options: RequestOptions = {}): Promise<unknown> {
@@ -69,65 +123,67 @@ export class RequestClient {
       expiresInMs: timeoutMs,
     });
     return new Promise((resolve, reject) => {
-      const onAbort = () => entry.settle({ ok: false, error: signal?.reason });
-      const timer = setTimeout(() => entry.settle({ ok: false, error: new RequestTimeoutError(name, timeoutMs) }), timeoutMs);
-      const entry: Pending = {
-        name,
-        sent: false,
-        settle: (result) => {
-          if (this.#pending.get(correlationId) !== entry) return;
-          this.#pending.delete(correlationId);
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          if (result.ok) resolve(result.value);
-          else reject(result.error);
-        },
-      };
-      this.#pending.set(correlationId, entry);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      deps.publish({ message, target: 'requests', timeoutMs }).then(
-        ({ routed }) => {
-          if (!routed) entry.settle({ ok: false, error: new NoResponderError(name) });
-          else entry.sent = true;
-        },
-        (caught: unknown) => {
-          const error = caught instanceof PublishTimeoutError ? new RequestTimeoutError(name, timeoutMs) : toError(caught);
-          entry.settle({ ok: false, error });
-        },
-      );
+      const entry = new PendingRequest(this.#waiting, correlationId, name, message, timeoutMs, Date.now() + timeoutMs, signal, resolve, reject);
+      this.#waiting.pending.set(correlationId, entry);
+      this.#send(entry);
     });
+  }
+
+  #send(entry: PendingRequest): void {
+    entry.sent = this.#deps.send(entry.message, 'requests');
+    if (!entry.sent) this.#waiting.unsent.add(entry);
+  }
+
+  /** Connected (again): requests made meanwhile go out, oldest first, with what is left of their time to live. */
+  onConnected(): void {
+    const unsent = [...this.#waiting.unsent];
+    this.#waiting.unsent.clear();
+    for (const entry of unsent) {
+      entry.message.properties.expiration = String(Math.max(1, entry.deadline - Date.now()));
+      this.#send(entry);
+    }
+  }
+
+  /** The broker returned a request: no queue is bound to its name, so nobody serves it. */
+  onReturned(message: WireMessage): void {
+    const entry = this.#entry(message);
+    entry?.fail(new NoResponderError(entry.name));
   }
 
   /** A message arrived on the reply address. */
   onReply(message: WireMessage): void {
-    const correlationId = message.properties.correlationId;
-    const entry = correlationId === undefined ? undefined : this.#pending.get(correlationId);
+    const entry = this.#entry(message);
     // Late (timed out, aborted) or foreign: nobody is waiting, and nobody needs to hear of it.
     if (!entry) return;
     const reply = readReply(entry.name, message, this.#deps.codecs, this.#deps.maxPayloadBytes);
-    entry.settle(reply.ok ? reply : { ok: false, error: reply.error });
+    if (reply.ok) entry.succeed(reply.value);
+    else entry.fail(reply.error);
   }
 
   /**
    * The connection is gone, and with it the reply address of every request already sent: their
-   * replies can never arrive. Requests still waiting to be sent go out on the next connection.
+   * replies can never arrive. Requests not sent yet go out on the next connection.
    */
   onDisconnect(): void {
-    for (const entry of [...this.#pending.values()]) {
+    for (const entry of [...this.#waiting.pending.values()]) {
       if (!entry.sent) continue;
-      entry.settle({
-        ok: false,
-        error: new ConnectionError(
+      entry.fail(
+        new ConnectionError(
           `The connection to the broker was lost while request "${entry.name}" waited for its reply, ` +
             'which can no longer arrive (a reply travels on the connection that sent the request). ' +
             'The request may have run; retry it if running it twice is safe.',
         ),
-      });
+      );
     }
   }
 
   /** Rejects every request still waiting; the bus is closed. */
   rejectAll(error: Error): void {
-    for (const entry of [...this.#pending.values()]) entry.settle({ ok: false, error });
+    for (const entry of [...this.#waiting.pending.values()]) entry.fail(error);
+  }
+
+  #entry(message: WireMessage): PendingRequest | undefined {
+    const correlationId = message.properties.correlationId;
+    return correlationId === undefined ? undefined : this.#waiting.pending.get(correlationId);
   }
 }

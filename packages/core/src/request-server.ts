@@ -6,7 +6,7 @@ import { encodePayload } from './outgoing.js';
 import { errorBody, NO_HANDLER_CODE, type ReplyStatus } from './reply.js';
 import type { HandleOptions, RequestHandler } from './request-types.js';
 import { toError } from './retry.js';
-import type { Delivery, PublishOutcome, PublishRequest, QueueSpec } from './transport.js';
+import type { Delivery, QueueSpec, SendTarget, WireMessage } from './transport.js';
 import type { FailureReport, Unsubscribe } from './types.js';
 import { rejectUnknownKeys, requireRecord } from './validate.js';
 
@@ -17,12 +17,11 @@ export interface RequestServerDeps {
   codec: Codec;
   codecs: CodecLookup;
   maxPayloadBytes: number;
-  publishTimeoutMs: number;
   /** The service's request queue, e.g. `remit.requests.billing`. */
   queue: Omit<Extract<QueueSpec, { kind: 'requests' }>, 'routingKeys'>;
   consume(spec: QueueSpec, onDelivery: (delivery: Delivery) => void): Promise<Cancel>;
   bind(queue: string, name: string): Promise<void>;
-  publish(request: PublishRequest): Promise<PublishOutcome>;
+  send(message: WireMessage, target: SendTarget): boolean;
   /** Whether the bus consumes now (started, not closing): a new name is bound and served at once. */
   consuming(): boolean;
   /** Keeps the bus's close() waiting for a running handler and its reply. */
@@ -123,8 +122,9 @@ export class RequestServer {
     const { message } = delivery;
     const reply = await this.#answer(delivery);
     const replyTo = message.properties.replyTo;
-    if (replyTo) await this.#reply(replyTo, message.properties.correlationId, message.properties.type || message.routingKey, reply);
-    // Acknowledged only once the reply is out: if this instance dies first, another one answers.
+    if (replyTo) this.#reply(replyTo, message.properties.correlationId, message.properties.type || message.routingKey, reply);
+    // Acknowledged only once the reply is written: the ack travels behind it on the same
+    // connection, so if this instance dies first, the broker hands the request to another one.
     delivery.ack();
   }
 
@@ -155,7 +155,7 @@ export class RequestServer {
     }
   }
 
-  async #reply(replyTo: string, correlationId: string | undefined, name: string, reply: Reply): Promise<void> {
+  #reply(replyTo: string, correlationId: string | undefined, name: string, reply: Reply): void {
     const deps = this.#deps;
     const message = toWireMessage(deps.source, {
       name,
@@ -167,11 +167,8 @@ export class RequestServer {
       ...(correlationId === undefined ? {} : { correlationId }),
     });
     message.routingKey = replyTo;
-    try {
-      // Not routed: the asker is gone (its connection closed); there is nobody left to tell.
-      await deps.publish({ message, target: 'direct', timeoutMs: deps.publishTimeoutMs, volatile: true });
-    } catch (caught) {
-      deps.report({ kind: 'transport', error: toError(caught), event: name });
-    }
+    // Unsent (disconnected) or returned (the asker's connection is gone): nobody could read it.
+    // Disconnected, this instance's ack cannot reach the broker either, and another instance answers.
+    deps.send(message, 'direct');
   }
 }

@@ -23,12 +23,15 @@ export interface WireMessage {
   properties: WireProperties;
 }
 
+/** Where a confirmed message is published: the fanout event exchange, or the dead-letter exchange. */
+export type PublishTarget = 'events' | 'dead';
+
 /**
- * Where a message is published: `events` (the fanout event exchange), `dead` (dead letters),
- * `requests` (the direct request exchange, routing key = request name), `presence` (the fanout
- * presence exchange) or `direct` (straight to one queue or reply address named by the routing key).
+ * Where an unconfirmed message is sent: `requests` (the direct request exchange, routing key =
+ * request name), `presence` (the fanout presence exchange) or `direct` (straight to the queue or
+ * reply address named by the routing key, through the default exchange).
  */
-export type PublishTarget = 'events' | 'dead' | 'requests' | 'presence' | 'direct';
+export type SendTarget = 'requests' | 'presence' | 'direct';
 
 /**
  * The reply address a request carries in `replyTo`: the transport delivers replies sent to it to
@@ -87,9 +90,9 @@ export interface TransportHooks {
   onStatus(status: TransportStatus, cause?: Error): void;
   /** A failure that did not change the status (a channel error, a cancelled consumer). */
   onError(error: Error): void;
-  /** An event reached no queue (nothing is bound to the exchange); the broker dropped it. */
-  onReturn(message: WireMessage): void;
-  /** A reply to a request this transport published with `replyTo: REPLY_TO`. */
+  /** A message reached no queue (nothing is bound for it); the broker returned it instead of storing it. */
+  onReturn(message: WireMessage, target: PublishTarget | SendTarget): void;
+  /** A reply to a request this transport sent with `replyTo: REPLY_TO`. */
   onReply(message: WireMessage): void;
 }
 
@@ -98,18 +101,6 @@ export interface PublishRequest {
   target: PublishTarget;
   /** Reject with PublishTimeoutError if the broker has not confirmed within this time. */
   timeoutMs: number;
-  /**
-   * Worth sending only on the current connection (a heartbeat, an ack, a reply): rejected at once
-   * while disconnected, and dropped instead of resent when its connection is lost.
-   * @default false
-   */
-  volatile?: boolean;
-}
-
-/** What the broker did with a confirmed message. */
-export interface PublishOutcome {
-  /** False when no queue took it (a mandatory message came back). */
-  routed: boolean;
 }
 
 /**
@@ -120,10 +111,18 @@ export interface Transport {
   /** Connects; resolves once connected and topology is declared. */
   start(hooks: TransportHooks): Promise<void>;
   /**
-   * Resolves when the broker has confirmed the message. Messages are sent in call order. An event
-   * that reached no queue is also reported to `onReturn`; for other targets only `routed` says so.
+   * Resolves when the broker has confirmed the message. Messages are sent in call order, through
+   * an outbox that keeps them across reconnects. An event that reached no queue goes to `onReturn`.
    */
-  publish(request: PublishRequest): Promise<PublishOutcome>;
+  publish(request: PublishRequest): Promise<void>;
+  /**
+   * Writes a message at once, without a confirm or the outbox: requests, replies, presence and
+   * acks, which mean nothing on another connection. Returns false, sending nothing, while not
+   * connected. Requests go on the channel whose replies reach `onReply`; whatever reaches no
+   * queue comes back through `onReturn`. Messages sent before an ack on the same connection
+   * reach the broker before that ack.
+   */
+  send(message: WireMessage, target: SendTarget): boolean;
   /** Declares, binds and consumes a queue, now and after every reconnect. Resolves to a cancel function. */
   consume(queue: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>>;
   /** Adds a routing key to a consumed `requests` queue, now and after every reconnect. */

@@ -173,6 +173,16 @@ describe('request/reply on the memory transport', () => {
     await expect(client.request('price.quote', { sku: 'a' })).rejects.toBeInstanceOf(NoResponderError);
   });
 
+  it('holds a request made before start() and sends it once the bus is connected', async () => {
+    const broker = memoryBroker();
+    await pricing(broker, 1);
+    const client = bus(broker, { service: 'shop' });
+    const early = client.request('price.quote', { sku: 'early' });
+    await sleep(20);
+    await client.start();
+    await expect(early).resolves.toMatchObject({ sku: 'early', cents: 500n });
+  });
+
   it('checks request arguments and refuses requests after close', async () => {
     const broker = memoryBroker();
     const client = bus(broker, { service: 'shop' });

@@ -1,11 +1,11 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, SocketOptions } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, SocketOptions } from 'amqplib';
 import { ClosedError, ConnectionError } from '../errors.js';
 import {
   type Delivery,
-  type PublishOutcome,
   type PublishRequest,
   type QueueSpec,
   REPLY_TO,
+  type SendTarget,
   type Transport,
   type TransportContext,
   type TransportFactory,
@@ -15,7 +15,8 @@ import {
 import { type AmqpOptions, maskUrl, type NormalizedAmqpOptions, normalizeAmqpOptions, redact } from './amqp-options.js';
 import { ConnectionLoop } from './connection-loop.js';
 import { Outbox } from './outbox.js';
-import { fromConsumeMessage } from './message-properties.js';
+import { AmqpDelivery, type ChannelState } from './amqp-delivery.js';
+import { fromConsumeMessage, toPublishOptions } from './message-properties.js';
 import { publishChannel } from './publish-channel.js';
 import { declareQueue, declareExchanges } from './topology.js';
 
@@ -88,19 +89,14 @@ class AmqpTransport implements Transport {
       if (!live) return;
       this.#outbox.attach(
         publishChannel(live.publish, {
-          exchanges: {
-            events: options.exchange,
-            dead: options.deadLetter,
-            requests: options.requestExchange,
-            presence: options.presenceExchange,
-          },
+          exchange: options.exchange,
+          deadLetter: options.deadLetter,
           safe: (error, fallback) => this.#safe(error, fallback),
           onReturned: (target, message) => {
             if (target === 'events') {
-              this.#hooks?.onReturn(message);
+              this.#hooks?.onReturn(message, target);
               return;
             }
-            if (target !== 'dead') return;
             // Someone deleted the dead-letter queue: declare it again before the retry.
             declareExchanges(live.publish, options).catch((error: unknown) =>
               this.#hooks?.onError(this.#safe(error, 'Could not declare the dead-letter queue')),
@@ -165,21 +161,48 @@ class AmqpTransport implements Transport {
       });
     }
     await declareExchanges(publish, this.#options);
-    // Direct reply-to: replies come back on the channel that published the request, so the reply
-    // consumer lives on the publish channel, and is made again with every new one.
-    await publish.consume(
+    // Requests, replies, presence and acks go out on the consume channel (see send()). Direct
+    // reply-to brings replies back to the channel that sent the request, so the reply consumer
+    // lives there too, made again with every new channel.
+    await consume.consume(
       REPLY_TO,
       (raw: ConsumeMessage | null) => {
         if (raw) this.#hooks?.onReply(fromConsumeMessage(raw));
       },
       { noAck: true },
     );
+    consume.on('return', (raw: Message) => this.#hooks?.onReturn(fromConsumeMessage(raw), this.#sendTarget(raw.fields.exchange)));
     for (const subscription of this.#subscriptions.values()) await this.#startConsumer(consume, subscription);
     this.#live = live;
   }
 
-  async publish(request: PublishRequest): Promise<PublishOutcome> {
+  async publish(request: PublishRequest): Promise<void> {
     return this.#outbox.enqueue(request);
+  }
+
+  /**
+   * Writes on the consume channel, unconfirmed. The channel that acknowledges deliveries sends
+   * in order with those acks, so a reply written before its request's ack reaches the broker
+   * first: an ack never arrives without the reply it vouches for.
+   */
+  send(message: WireMessage, target: SendTarget): boolean {
+    const live = this.#live;
+    if (!live || this.#closing) return false;
+    const options = this.#options;
+    const exchange = target === 'requests' ? options.requestExchange : target === 'presence' ? options.presenceExchange : '';
+    try {
+      // Backpressure is not awaited: what is sent here is bounded by requests in flight and prefetch.
+      live.consume.publish(exchange, message.routingKey, message.body, toPublishOptions(message));
+      return true;
+    } catch {
+      // amqplib throws when the channel is already closing; the connection loop is replacing it.
+      return false;
+    }
+  }
+
+  #sendTarget(exchange: string): SendTarget {
+    if (exchange === this.#options.requestExchange) return 'requests';
+    return exchange === this.#options.presenceExchange ? 'presence' : 'direct';
   }
 
   async bind(queue: string, routingKey: string): Promise<void> {
@@ -211,27 +234,13 @@ class AmqpTransport implements Transport {
     await declareQueue(channel, spec, this.#options);
     // Per-consumer prefetch: RabbitMQ 4.3 refuses global QoS.
     await channel.prefetch(subscription.prefetch, false);
-    let closed = false;
+    const state: ChannelState = { closed: false };
     channel.once('close', () => {
-      closed = true;
+      state.closed = true;
     });
     const { consumerTag } = await channel.consume(spec.name, (raw: ConsumeMessage | null) => {
-      if (raw === null) {
-        this.#onServerCancel(subscription);
-        return;
-      }
-      subscription.onDelivery({
-        message: fromConsumeMessage(raw),
-        queue: spec.name,
-        redelivered: raw.fields.redelivered,
-        // An ack on a channel that has closed is meaningless: the broker already requeued the message.
-        ack: () => {
-          if (!closed) channel.ack(raw);
-        },
-        requeue: () => {
-          if (!closed) channel.nack(raw, false, true);
-        },
-      });
+      if (raw === null) this.#onServerCancel(subscription);
+      else subscription.onDelivery(new AmqpDelivery(spec.name, raw, channel, state));
     });
     subscription.consumerTag = consumerTag;
   }

@@ -1,15 +1,12 @@
-import { BufferFullError, ClosedError, ConnectionError, PublishTimeoutError } from '../errors.js';
-import type { PublishOutcome, PublishRequest } from '../transport.js';
+import { BufferFullError, ClosedError, PublishTimeoutError } from '../errors.js';
+import type { PublishRequest } from '../transport.js';
 
 const RETRY_DELAY_MS = 50;
 
 /** What the outbox needs from a live confirm channel. */
 export interface PublishChannel {
-  /**
-   * Writes the message; `onConfirm` gets null on ack (with `routed` false when the broker returned
-   * it), an error on nack or channel loss. Returns false when the socket buffer is full.
-   */
-  write(request: PublishRequest, onConfirm: (error: Error | null, routed?: boolean) => void): boolean;
+  /** Writes the message; `onConfirm` gets null on ack, an error on nack or channel loss. Returns false when the socket buffer is full. */
+  write(request: PublishRequest, onConfirm: (error: Error | null) => void): boolean;
   /** Calls `resume` once the channel can take more writes. */
   onDrain(resume: () => void): void;
 }
@@ -23,12 +20,9 @@ interface Entry {
   write: number;
   settled: boolean;
   timer: NodeJS.Timeout;
-  resolve(outcome: PublishOutcome): void;
+  resolve(): void;
   reject(error: Error): void;
 }
-
-const notConnected = () =>
-  new ConnectionError('Not connected to the broker; this message is only worth sending on a live connection, so it was dropped.');
 
 /**
  * FIFO of publishes: waiting to be written (disconnected, blocked, or behind backpressure) and
@@ -60,14 +54,13 @@ export class Outbox {
     return this.#waiting.length + this.#unconfirmed.size;
   }
 
-  enqueue(request: PublishRequest): Promise<PublishOutcome> {
+  enqueue(request: PublishRequest): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('The AMQP transport'));
-    if (request.volatile && !this.#channel) return Promise.reject(notConnected());
     const bytes = request.message.body.length;
     if (this.size >= this.#limits.maxMessages || this.#bytes + bytes > this.#limits.maxBytes) {
       return Promise.reject(new BufferFullError(this.#limits.maxMessages));
     }
-    return new Promise<PublishOutcome>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const entry: Entry = {
         seq: this.#seq++,
         request,
@@ -94,13 +87,9 @@ export class Outbox {
     this.#pump();
   }
 
-  /**
-   * The channel is gone: whatever it did not confirm waits again, in publish order; volatile
-   * messages (heartbeats, replies, acks) are dropped, as they mean nothing on another connection.
-   */
+  /** The channel is gone: whatever it did not confirm waits again, in publish order. */
   detach(): void {
     this.#channel = null;
-    for (const entry of [...this.#waiting, ...this.#unconfirmed]) if (entry.request.volatile) this.#settle(entry, notConnected());
     if (this.#unconfirmed.size === 0) return;
     this.#waiting.unshift(...[...this.#unconfirmed].sort((a, b) => a.seq - b.seq));
     this.#unconfirmed.clear();
@@ -146,7 +135,7 @@ export class Outbox {
       const write = ++this.#writes;
       entry.write = write;
       this.#unconfirmed.add(entry);
-      const writable = channel.write(entry.request, (error, routed) => this.#onConfirm(entry, write, error, routed ?? true));
+      const writable = channel.write(entry.request, (error) => this.#onConfirm(entry, write, error));
       if (!writable) {
         this.#awaitingDrain = true;
         channel.onDrain(() => {
@@ -158,10 +147,10 @@ export class Outbox {
     }
   }
 
-  #onConfirm(entry: Entry, write: number, error: Error | null, routed: boolean): void {
+  #onConfirm(entry: Entry, write: number, error: Error | null): void {
     if (entry.settled || entry.write !== write) return;
-    if (!error || entry.request.volatile) {
-      this.#settle(entry, error ?? undefined, routed);
+    if (!error) {
+      this.#settle(entry);
       return;
     }
     // A nack means the broker could not take it now; a closed channel means we cannot know.
@@ -179,7 +168,7 @@ export class Outbox {
     }, RETRY_DELAY_MS).unref();
   }
 
-  #settle(entry: Entry, error?: Error, routed = true): void {
+  #settle(entry: Entry, error?: Error): void {
     if (entry.settled) return;
     entry.settled = true;
     clearTimeout(entry.timer);
@@ -188,7 +177,7 @@ export class Outbox {
     const index = this.#waiting.indexOf(entry);
     if (index !== -1) this.#waiting.splice(index, 1);
     if (error) entry.reject(error);
-    else entry.resolve({ routed });
+    else entry.resolve();
     if (this.size === 0) for (const done of [...this.#idle]) done();
   }
 }

@@ -5,8 +5,8 @@ import { toPublishOptions } from './message-properties.js';
 import type { PublishChannel } from './outbox.js';
 
 export interface PublishChannelOptions {
-  /** Exchange of each target but `direct` (the default exchange, ''). */
-  exchanges: Record<Exclude<PublishTarget, 'direct'>, string>;
+  exchange: string;
+  deadLetter: string;
   /** The broker returned a mandatory message: no queue was bound to its exchange. */
   onReturned(target: PublishTarget, message: WireMessage): void;
   /** Makes an error safe to show (no credentials). */
@@ -25,9 +25,9 @@ export function publishChannel(channel: ConfirmChannel, options: PublishChannelO
     returned.add(key(message.fields.exchange, message.properties.messageId));
   });
   return {
-    write(request: PublishRequest, onConfirm: (error: Error | null, routed?: boolean) => void): boolean {
+    write(request: PublishRequest, onConfirm: (error: Error | null) => void): boolean {
       const { message, target } = request;
-      const exchange = target === 'direct' ? '' : options.exchanges[target];
+      const exchange = target === 'dead' ? options.deadLetter : options.exchange;
       const sent = key(exchange, message.properties.messageId);
       try {
         return channel.publish(exchange, message.routingKey, message.body, toPublishOptions(message), (error: unknown) => {
@@ -41,10 +41,8 @@ export function publishChannel(channel: ConfirmChannel, options: PublishChannelO
           }
           options.onReturned(target, message);
           // An event nobody listens to is delivered as far as it can be; a dead letter that
-          // reached no queue is not stored, so it must not count as confirmed. For requests,
-          // replies and presence, `routed` tells the caller (no responder, asker gone).
-          if (target === 'dead') onConfirm(new ConnectionError('The dead-letter queue is missing; declaring it again.'));
-          else onConfirm(null, false);
+          // reached no queue is not stored, so it must not count as confirmed.
+          onConfirm(target === 'dead' ? new ConnectionError('The dead-letter queue is missing; declaring it again.') : null);
         });
       } catch (error) {
         // amqplib throws when the channel is already closing; the outbox keeps the message.

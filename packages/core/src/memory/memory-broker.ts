@@ -1,4 +1,4 @@
-import { type PublishTarget, type QueueSpec, REPLY_TO, type WireMessage } from '../transport.js';
+import { type PublishTarget, type QueueSpec, REPLY_TO, type SendTarget, type WireMessage } from '../transport.js';
 
 interface QueuedMessage {
   message: WireMessage;
@@ -54,7 +54,7 @@ function idleExpiry(spec: MemoryQueue['spec']): number | null | undefined {
 }
 
 /** Which queues each exchange feeds. */
-const FEEDS: Record<Exclude<PublishTarget, 'direct' | 'dead'>, QueueSpec['kind'][]> = {
+const FEEDS: Record<'events' | 'requests' | 'presence', QueueSpec['kind'][]> = {
   events: ['broadcast', 'group'],
   requests: ['requests'],
   presence: ['presence'],
@@ -88,7 +88,7 @@ export class MemoryBroker {
   }
 
   /** Routes a message to every bound queue (or reply address); returns how many took it (0: unroutable). */
-  publish(target: PublishTarget, message: WireMessage): number {
+  publish(target: PublishTarget | SendTarget, message: WireMessage): number {
     if (target === 'direct') {
       const reply = this.#replyAddresses.get(message.routingKey);
       if (reply) {
@@ -119,7 +119,7 @@ export class MemoryBroker {
     queue.keys.add(routingKey);
   }
 
-  #route(target: PublishTarget, routingKey: string): MemoryQueue[] {
+  #route(target: PublishTarget | SendTarget, routingKey: string): MemoryQueue[] {
     if (target === 'dead') return [this.#dead()];
     if (target === 'direct') {
       const queue = this.#queues.get(routingKey);

@@ -1,13 +1,14 @@
 import { ClosedError } from '../errors.js';
 import {
   type Delivery,
-  type PublishOutcome,
   type PublishRequest,
   type QueueSpec,
   REPLY_TO,
+  type SendTarget,
   type Transport,
   type TransportFactory,
   type TransportHooks,
+  type WireMessage,
 } from '../transport.js';
 import { MemoryBroker, type MemoryConsumer } from './memory-broker.js';
 
@@ -23,6 +24,7 @@ class MemoryTransport implements Transport {
   /** This transport's direct reply-to address, like the one RabbitMQ gives each channel. */
   readonly #reply: { address: string; remove(): void };
   #closed = false;
+  #started = false;
   #hooks: TransportHooks | null = null;
 
   constructor(broker: MemoryBroker) {
@@ -33,18 +35,24 @@ class MemoryTransport implements Transport {
   async start(hooks: TransportHooks): Promise<void> {
     if (this.#closed) throw new ClosedError('The memory transport');
     this.#hooks = hooks;
+    this.#started = true;
     hooks.onStatus('connected');
   }
 
-  async publish(request: PublishRequest): Promise<PublishOutcome> {
+  async publish(request: PublishRequest): Promise<void> {
     if (this.#closed) throw new ClosedError('The memory transport');
-    let { message } = request;
-    if (message.properties.replyTo === REPLY_TO) {
-      message = { ...message, properties: { ...message.properties, replyTo: this.#reply.address } };
+    if (this.#broker.publish(request.target, request.message) === 0) this.#hooks?.onReturn(request.message, request.target);
+  }
+
+  send(message: WireMessage, target: SendTarget): boolean {
+    if (this.#closed || !this.#started) return false;
+    // The broker gives each channel its own reply address; this transport's is fixed.
+    const sent = message.properties.replyTo === REPLY_TO ? { ...message, properties: { ...message.properties, replyTo: this.#reply.address } } : message;
+    if (this.#broker.publish(target, sent) === 0) {
+      // Returned later, as a network broker would, never inside send().
+      setImmediate(() => this.#hooks?.onReturn(message, target));
     }
-    const routed = this.#broker.publish(request.target, message) > 0;
-    if (!routed && request.target === 'events') this.#hooks?.onReturn(request.message);
-    return { routed };
+    return true;
   }
 
   async bind(queue: string, routingKey: string): Promise<void> {
