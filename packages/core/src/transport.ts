@@ -119,8 +119,8 @@ export interface Transport {
    * Writes a message at once, without a confirm or the outbox: requests, replies, presence and
    * acks, which mean nothing on another connection. Returns false, sending nothing, while not
    * connected. Requests go on the channel whose replies reach `onReply`; whatever reaches no
-   * queue comes back through `onReturn`. Messages sent before an ack on the same connection
-   * reach the broker before that ack.
+   * queue comes back through `onReturn`. Sent on the channel deliveries are acknowledged on, so
+   * a reply sent before its request's ack reaches the broker before that ack.
    */
   send(message: WireMessage, target: SendTarget): boolean;
   /** Declares, binds and consumes a queue, now and after every reconnect. Resolves to a cancel function. */
