@@ -46,7 +46,7 @@ describe('request/reply and presence, spoken by a foreign AMQP client', () => {
     await waitFor('the reply', () => replies.length === 1);
     const [reply] = replies;
     expect(reply?.properties.correlationId).toBe(correlationId);
-    expect(reply?.properties.headers).toMatchObject({ 'remit-status': 'ok', 'remit-instance': responder.instanceId });
+    expect(reply?.properties.headers).toMatchObject({ 'remit-status': 'ok', 'remit-codec': 'json' });
     expect(JSON.parse(String(reply?.content))).toEqual({ sku: 'A-1', count: 12 });
   });
 

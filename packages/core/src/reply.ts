@@ -1,6 +1,6 @@
-import { type CodecLookup, Header, text } from './envelope.js';
+import { type CodecLookup, type EnvelopeSource, Header, text } from './envelope.js';
 import { DecodeError, NoResponderError, RemoteError, type RemoteErrorDetails } from './errors.js';
-import type { WireMessage } from './transport.js';
+import type { WireMessage, WireProperties } from './transport.js';
 import { isRecord } from './validate.js';
 
 /**
@@ -10,6 +10,27 @@ import { isRecord } from './validate.js';
  */
 
 export type ReplyStatus = 'ok' | 'error';
+
+export interface Reply {
+  status: ReplyStatus;
+  codec: string;
+  body: Buffer;
+}
+
+/**
+ * The reply message: only what the asker reads. Who answered matters only to explain an error
+ * (RemoteError's remoteService and remoteInstance), so an `ok` reply leaves it out.
+ */
+export function toReplyMessage(source: EnvelopeSource, replyTo: string, correlationId: string | undefined, reply: Reply): WireMessage {
+  const headers: Record<string, unknown> = { [Header.status]: reply.status, [Header.codec]: reply.codec };
+  const properties: WireProperties = { contentType: 'application/json', headers };
+  if (correlationId !== undefined) properties.correlationId = correlationId;
+  if (reply.status === 'error') {
+    properties.appId = source.service;
+    headers[Header.instance] = source.instanceId;
+  }
+  return { routingKey: replyTo, body: reply.body, properties };
+}
 
 /** The code a responder sends when it has no handler for the name (a stale binding, a rolling deploy). */
 export const NO_HANDLER_CODE = 'ERR_NO_RESPONDER';

@@ -1,9 +1,9 @@
 import { checkEventName, handlerLabel } from './arguments.js';
 import type { Codec } from './codec.js';
-import { type CodecLookup, type DecodedEvent, type EnvelopeSource, fromWireMessage, Header, toWireMessage } from './envelope.js';
+import { type CodecLookup, type DecodedEvent, type EnvelopeSource, fromWireMessage } from './envelope.js';
 import { ConfigError, DecodeError } from './errors.js';
 import { encodePayload } from './outgoing.js';
-import { errorBody, NO_HANDLER_CODE, type ReplyStatus } from './reply.js';
+import { errorBody, NO_HANDLER_CODE, type Reply, toReplyMessage } from './reply.js';
 import type { HandleOptions, RequestHandler } from './request-types.js';
 import { toError } from './retry.js';
 import type { Delivery, QueueSpec, SendTarget, WireMessage } from './transport.js';
@@ -27,12 +27,6 @@ export interface RequestServerDeps {
   /** Keeps the bus's close() waiting for a running handler and its reply. */
   track(work: Promise<unknown>): void;
   report(failure: FailureReport): void;
-}
-
-interface Reply {
-  status: ReplyStatus;
-  codec: string;
-  body: Buffer;
 }
 
 interface Served {
@@ -122,9 +116,11 @@ export class RequestServer {
     const { message } = delivery;
     const reply = await this.#answer(delivery);
     const replyTo = message.properties.replyTo;
-    if (replyTo) this.#reply(replyTo, message.properties.correlationId, message.properties.type || message.routingKey, reply);
+    // Unsent (disconnected) or returned (the asker's connection is gone): nobody could read it.
+    // Disconnected, this instance's ack cannot reach the broker either, and another instance answers.
+    if (replyTo) this.#deps.send(toReplyMessage(this.#deps.source, replyTo, message.properties.correlationId, reply), 'direct');
     // Acknowledged only once the reply is written: the ack travels behind it on the same
-    // connection, so if this instance dies first, the broker hands the request to another one.
+    // channel, so if this instance dies first, the broker hands the request to another one.
     delivery.ack();
   }
 
@@ -153,22 +149,5 @@ export class RequestServer {
       deps.report({ kind: 'request', error: toError(caught), event: request.name, id: request.meta.id, handler: served.label });
       return { status: 'error', codec: 'json', body: errorBody(caught, served.exposeStack) };
     }
-  }
-
-  #reply(replyTo: string, correlationId: string | undefined, name: string, reply: Reply): void {
-    const deps = this.#deps;
-    const message = toWireMessage(deps.source, {
-      name,
-      body: reply.body,
-      codec: reply.codec,
-      headers: undefined,
-      persistent: false,
-      control: { [Header.status]: reply.status },
-      ...(correlationId === undefined ? {} : { correlationId }),
-    });
-    message.routingKey = replyTo;
-    // Unsent (disconnected) or returned (the asker's connection is gone): nobody could read it.
-    // Disconnected, this instance's ack cannot reach the broker either, and another instance answers.
-    deps.send(message, 'direct');
   }
 }
