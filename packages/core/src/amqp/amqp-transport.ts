@@ -16,6 +16,7 @@ import { type AmqpOptions, maskUrl, type NormalizedAmqpOptions, normalizeAmqpOpt
 import { ConnectionLoop } from './connection-loop.js';
 import { Outbox } from './outbox.js';
 import { AmqpDelivery, type ChannelState } from './amqp-delivery.js';
+import { coalesceWrites } from './coalesce-writes.js';
 import { fromConsumeMessage, toPublishOptions } from './message-properties.js';
 import { publishChannel } from './publish-channel.js';
 import { declareQueue, declareExchanges } from './topology.js';
@@ -147,6 +148,7 @@ class AmqpTransport implements Transport {
 
   /** Runs on every (re)connection, before amqplib announces it: channels, topology, consumers. */
   async #setup(model: ChannelModel): Promise<void> {
+    coalesceWrites(model);
     const publish = await model.createConfirmChannel();
     const consume = await model.createChannel();
     const live: LiveChannels = { model, publish, consume };
