@@ -123,15 +123,11 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
     return this.#server.handle(name, handler, options);
   }
 
-  request<K extends RequestName<R>>(name: K, payload: RequestOf<R, K>, options?: RequestOptions): Promise<ResponseOf<R, K>> {
-    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') return Promise.reject(new ClosedError());
-    try {
-      // The reply was decoded from bytes; the request map is the contract both sides compiled against.
-      return this.#requests.request(name, payload, options) as Promise<ResponseOf<R, K>>;
-    } catch (error) {
-      // Bad arguments reject like everything else that can go wrong with a request.
-      return Promise.reject(error);
-    }
+  // async: bad arguments reject like everything else that can go wrong with a request.
+  async request<K extends RequestName<R>>(name: K, payload: RequestOf<R, K>, options?: RequestOptions): Promise<ResponseOf<R, K>> {
+    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') throw new ClosedError();
+    // The reply was decoded from bytes; the request map is the contract both sides compiled against.
+    return (await this.#requests.request(name, payload, options)) as ResponseOf<R, K>;
   }
 
   instances(): Promise<InstanceInfo[]> {
