@@ -99,7 +99,9 @@ export class Dispatcher {
       delivery.requeue();
       return;
     }
-    window.remember(event.meta.id);
+    // A dead-lettered event is not remembered: an operator who replays it (remit dead replay) means
+    // it to be handled again, under the same id.
+    if (outcome === 'handled') window.remember(event.meta.id);
     delivery.ack();
     if (role.kind === 'broadcast') deps.settled(delivery.message, outcome);
   }

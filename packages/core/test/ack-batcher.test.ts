@@ -14,13 +14,21 @@ function recordingChannel() {
 }
 
 const delivery = (tag: number) => ({ fields: { deliveryTag: tag } }) as Message;
+
+/** The batcher's deliveries, as ack/requeue pairs. */
+function tracker(batcher: AckBatcher) {
+  return (tag: number) => {
+    const tracked = batcher.track(delivery(tag));
+    return { ack: () => batcher.ack(tracked), requeue: () => batcher.requeue(tracked) };
+  };
+}
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('AckBatcher', () => {
   it('acks a run of settled deliveries with one multiple ack', async () => {
     const channel = recordingChannel();
     const batcher = new AckBatcher(channel);
-    const settles = [1, 2, 3, 4].map((tag) => batcher.track(delivery(tag)));
+    const settles = [1, 2, 3, 4].map(tracker(batcher));
     for (const settle of settles) settle.ack();
     expect(channel.frames).toEqual([]);
     await nextTurn();
@@ -30,7 +38,7 @@ describe('AckBatcher', () => {
   it('acks deliveries settled behind a running one on their own, and never twice', async () => {
     const channel = recordingChannel();
     const batcher = new AckBatcher(channel);
-    const [first, slow, third, fourth] = [1, 2, 3, 4].map((tag) => batcher.track(delivery(tag)));
+    const [first, slow, third, fourth] = [1, 2, 3, 4].map(tracker(batcher));
     first?.ack();
     third?.ack();
     fourth?.ack();
@@ -44,7 +52,7 @@ describe('AckBatcher', () => {
   it('sends a requeue at once and leaves it out of the multiple ack', async () => {
     const channel = recordingChannel();
     const batcher = new AckBatcher(channel);
-    const [first, second, third] = [1, 2, 3].map((tag) => batcher.track(delivery(tag)));
+    const [first, second, third] = [1, 2, 3].map(tracker(batcher));
     first?.ack();
     third?.requeue();
     second?.ack();
@@ -56,7 +64,7 @@ describe('AckBatcher', () => {
   it('flush() sends pending acks at once; after close() nothing is sent', async () => {
     const channel = recordingChannel();
     const batcher = new AckBatcher(channel);
-    const [first, second] = [1, 2].map((tag) => batcher.track(delivery(tag)));
+    const [first, second] = [1, 2].map(tracker(batcher));
     first?.ack();
     batcher.flush();
     expect(channel.frames).toEqual(['ack 1 multiple']);
@@ -70,7 +78,7 @@ describe('AckBatcher', () => {
   it('a delivery settled twice is acked once', async () => {
     const channel = recordingChannel();
     const batcher = new AckBatcher(channel);
-    const only = batcher.track(delivery(1));
+    const only = tracker(batcher)(1);
     only.ack();
     only.ack();
     only.requeue();

@@ -8,7 +8,8 @@ export interface AckChannel {
 
 type State = 'running' | 'acked' | 'sent';
 
-interface Tracked {
+/** A delivery the batcher knows of; pass it back to `ack` or `requeue`. */
+export interface TrackedDelivery {
   readonly message: Message;
   state: State;
 }
@@ -23,7 +24,7 @@ interface Tracked {
 export class AckBatcher {
   readonly #channel: AckChannel;
   /** Deliveries in arrival order (ascending delivery tags); entries before #head are settled and sent. */
-  #tracked: Tracked[] = [];
+  #tracked: TrackedDelivery[] = [];
   #head = 0;
   #scheduled = false;
   #closed = false;
@@ -33,22 +34,25 @@ export class AckBatcher {
   }
 
   /** Registers a delivery, in the order the channel delivered it. */
-  track(message: Message): { ack(): void; requeue(): void } {
-    const tracked: Tracked = { message, state: 'running' };
+  track(message: Message): TrackedDelivery {
+    const tracked: TrackedDelivery = { message, state: 'running' };
     this.#tracked.push(tracked);
-    return {
-      ack: () => {
-        if (this.#closed || tracked.state !== 'running') return;
-        tracked.state = 'acked';
-        this.#schedule();
-      },
-      requeue: () => {
-        if (this.#closed || tracked.state !== 'running') return;
-        tracked.state = 'sent';
-        this.#channel.nack(message, false, true);
-        this.#schedule();
-      },
-    };
+    return tracked;
+  }
+
+  /** Acks the delivery with the next batch. A second settle of the same delivery is ignored. */
+  ack(tracked: TrackedDelivery): void {
+    if (this.#closed || tracked.state !== 'running') return;
+    tracked.state = 'acked';
+    this.#schedule();
+  }
+
+  /** Puts the delivery back in its queue, at once. */
+  requeue(tracked: TrackedDelivery): void {
+    if (this.#closed || tracked.state !== 'running') return;
+    tracked.state = 'sent';
+    this.#channel.nack(tracked.message, false, true);
+    this.#schedule();
   }
 
   /** Sends every pending ack now (before the channel closes). */
@@ -56,7 +60,7 @@ export class AckBatcher {
     this.#scheduled = false;
     if (this.#closed) return;
     const tracked = this.#tracked;
-    let lastAcked: Tracked | null = null;
+    let lastAcked: TrackedDelivery | null = null;
     while (this.#head < tracked.length) {
       const next = tracked[this.#head];
       if (next === undefined || next.state === 'running') break;

@@ -15,7 +15,8 @@ import {
 import { type AmqpOptions, maskUrl, type NormalizedAmqpOptions, normalizeAmqpOptions, redact } from './amqp-options.js';
 import { ConnectionLoop } from './connection-loop.js';
 import { Outbox } from './outbox.js';
-import { AmqpDelivery, type ChannelState } from './amqp-delivery.js';
+import { AckBatcher } from './ack-batcher.js';
+import { AmqpDelivery } from './amqp-delivery.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import { fromConsumeMessage, toPublishOptions } from './message-properties.js';
 import { publishChannel } from './publish-channel.js';
@@ -33,6 +34,8 @@ interface LiveChannels {
   model: ChannelModel;
   publish: ConfirmChannel;
   consume: Channel;
+  /** Acks of the consume channel's deliveries, sent in batches. */
+  acks: AckBatcher;
 }
 
 const RESUBSCRIBE_DELAY_MS = 1000;
@@ -151,7 +154,9 @@ class AmqpTransport implements Transport {
     coalesceWrites(model);
     const publish = await model.createConfirmChannel();
     const consume = await model.createChannel();
-    const live: LiveChannels = { model, publish, consume };
+    const acks = new AckBatcher(consume);
+    consume.once('close', () => acks.close());
+    const live: LiveChannels = { model, publish, consume, acks };
     for (const channel of [publish, consume]) {
       channel.on('error', (error: Error) => this.#hooks?.onError(this.#safe(error, 'RabbitMQ channel error')));
       // A channel closed under a live connection (a failed declare, an ack of an unknown tag) leaves
@@ -174,7 +179,7 @@ class AmqpTransport implements Transport {
       { noAck: true },
     );
     consume.on('return', (raw: Message) => this.#hooks?.onReturn(fromConsumeMessage(raw), this.#sendTarget(raw.fields.exchange)));
-    for (const subscription of this.#subscriptions.values()) await this.#startConsumer(consume, subscription);
+    for (const subscription of this.#subscriptions.values()) await this.#startConsumer(live, subscription);
     this.#live = live;
   }
 
@@ -221,7 +226,7 @@ class AmqpTransport implements Transport {
     const subscription: Subscription = { spec, prefetch, onDelivery, consumerTag: null };
     this.#subscriptions.set(spec.name, subscription);
     const live = this.#live;
-    if (live) await this.#startConsumer(live.consume, subscription);
+    if (live) await this.#startConsumer(live, subscription);
     return async () => {
       // A new consumer of the same queue may have replaced this one meanwhile; it stays.
       if (this.#subscriptions.get(spec.name) === subscription) this.#subscriptions.delete(spec.name);
@@ -231,18 +236,15 @@ class AmqpTransport implements Transport {
     };
   }
 
-  async #startConsumer(channel: Channel, subscription: Subscription): Promise<void> {
+  async #startConsumer(live: LiveChannels, subscription: Subscription): Promise<void> {
     const { spec } = subscription;
+    const channel = live.consume;
     await declareQueue(channel, spec, this.#options);
     // Per-consumer prefetch: RabbitMQ 4.3 refuses global QoS.
     await channel.prefetch(subscription.prefetch, false);
-    const state: ChannelState = { closed: false };
-    channel.once('close', () => {
-      state.closed = true;
-    });
     const { consumerTag } = await channel.consume(spec.name, (raw: ConsumeMessage | null) => {
       if (raw === null) this.#onServerCancel(subscription);
-      else subscription.onDelivery(new AmqpDelivery(spec.name, raw, channel, state));
+      else subscription.onDelivery(new AmqpDelivery(spec.name, raw, live.acks));
     });
     subscription.consumerTag = consumerTag;
   }
@@ -256,7 +258,7 @@ class AmqpTransport implements Transport {
     const retry = () => {
       const live = this.#live;
       if (this.#closing || !live || this.#subscriptions.get(subscription.spec.name) !== subscription) return;
-      this.#startConsumer(live.consume, subscription).catch((error: unknown) => {
+      this.#startConsumer(live, subscription).catch((error: unknown) => {
         this.#hooks?.onError(this.#safe(error, `Could not consume "${subscription.spec.name}" again`));
         setTimeout(retry, RESUBSCRIBE_DELAY_MS).unref();
       });
@@ -284,6 +286,7 @@ class AmqpTransport implements Transport {
     // Close the channels first: an ack still in amqplib's write buffer is lost when the connection
     // closes right behind it (measured: the message stays in its queue), while a channel.close is
     // queued after the channel's own acks. Unacknowledged deliveries go back to their queues.
+    live?.acks.flush();
     if (live) await Promise.all([live.consume.close(), live.publish.close()].map((closing) => closing.catch(() => {})));
     await connection?.close().catch(() => {});
   }
