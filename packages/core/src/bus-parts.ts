@@ -4,6 +4,7 @@ import type { EnvelopeSource } from './envelope.js';
 import { EventPublisher } from './event-publisher.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { codecLookup, type NormalizedBusOptions } from './options.js';
+import { BroadcastConsumer } from './broadcast-consumer.js';
 import { Presence } from './presence.js';
 import { RequestClient } from './request-client.js';
 import { RequestServer } from './request-server.js';
@@ -31,6 +32,7 @@ export interface BusParts {
   requests: RequestClient;
   server: RequestServer;
   presence: Presence;
+  broadcast: BroadcastConsumer;
 }
 
 /**
@@ -69,10 +71,38 @@ export function wireBus(options: NormalizedBusOptions, context: BusContext): Bus
     onError: (error) => report({ kind: 'transport', error }),
     consuming,
     started: context.started,
+    broadcastAdded: () => void broadcast.late(),
+  });
+  const broadcast = new BroadcastConsumer({
+    registry,
+    consume: () =>
+      transport.consume(
+        {
+          kind: 'broadcast',
+          name: `remit.instance.${options.service}.${options.instanceId}`,
+          expiresMs: options.stableInstance ? options.instanceQueueExpiresMs : null,
+        },
+        options.prefetch,
+        (delivery) => track(dispatcher.dispatch(delivery, { kind: 'broadcast' })),
+      ),
+    // The others learn at once that acks for events should now be awaited from this instance.
+    onStarted: () => {
+      if (context.started()) presence.rejoin();
+    },
+    onError: (error) => report({ kind: 'transport', error }),
   });
   const presence = new Presence({
     ...common,
-    self: { service: options.service, instance: options.instanceId, version: options.version, heartbeatIntervalMs: options.heartbeatIntervalMs },
+    self: {
+      service: options.service,
+      instance: options.instanceId,
+      version: options.version,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      // Read each time presence speaks: the broadcast consumer may start after the bus did.
+      get listening() {
+        return broadcast.active;
+      },
+    },
     queue: presenceQueue,
     // Presence messages are tiny and handled at once; a generous prefetch never holds them up.
     consume: (spec, onDelivery) => transport.consume(spec, 1000, onDelivery),
@@ -104,5 +134,5 @@ export function wireBus(options: NormalizedBusOptions, context: BusContext): Bus
     consuming,
     track,
   });
-  return { dispatcher, subscriptions, publisher, requests, server, presence };
+  return { dispatcher, subscriptions, publisher, requests, server, presence, broadcast };
 }

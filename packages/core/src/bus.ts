@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { BroadcastConsumer } from './broadcast-consumer.js';
 import type { Bus } from './bus-api.js';
 import { wireBus } from './bus-parts.js';
 import type { RegisterableClass } from './codec.js';
@@ -58,11 +59,11 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
   readonly #requests: RequestClient;
   readonly #server: RequestServer;
   readonly #presence: Presence;
+  readonly #broadcast: BroadcastConsumer;
   readonly #stats = emptyStats();
   #lifecycle: Lifecycle = 'idle';
   #startPromise: Promise<void> | null = null;
   #closePromise: Promise<void> | null = null;
-  #broadcastCancel: (() => Promise<void>) | null = null;
   #everConnected = false;
 
   constructor(options: NormalizedBusOptions) {
@@ -85,6 +86,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
     this.#requests = parts.requests;
     this.#server = parts.server;
     this.#presence = parts.presence;
+    this.#broadcast = parts.broadcast;
   }
 
   // ── events ──────────────────────────────────────────────────────────────────────────────────
@@ -165,12 +167,8 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
         },
         onReply: (message) => this.#requests.onReply(message),
       });
-      const queue = `remit.instance.${this.service}.${this.instanceId}`;
-      const expiresMs = options.stableInstance ? options.instanceQueueExpiresMs : null;
-      this.#broadcastCancel = await this.#transport.consume({ kind: 'broadcast', name: queue, expiresMs }, options.prefetch, (delivery) =>
-        this.#track(this.#dispatcher.dispatch(delivery, { kind: 'broadcast' })),
-      );
       // Consuming starts only now, after every handler registered before start() is known.
+      await this.#broadcast.ensure();
       await this.#subscriptions.startGroups();
       await this.#server.start();
       // Announced last: whoever hears of this instance can reach all of its handlers.
@@ -200,7 +198,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
     const deadline = AbortSignal.timeout(timeoutMs);
     // Goodbye first: the others stop counting on this instance while it drains.
     this.#presence.stop();
-    const cancels = [this.#broadcastCancel, ...(await this.#subscriptions.takeGroups()), await this.#server.take()];
+    const cancels = [await this.#broadcast.take(), ...(await this.#subscriptions.takeGroups()), await this.#server.take()];
     await Promise.allSettled(cancels.map((cancel) => cancel?.()));
     // Handlers that publish (a reply, a follow-up event) finish normally: publishing is refused
     // only once they are done.

@@ -27,7 +27,7 @@ export interface EventPublisherDeps {
   /** This bus's presence queue, where acks come back. */
   ackQueue: string;
   /** Instances live now, this one included. */
-  live(): InstanceRef[];
+  live(): Array<InstanceRef & { listening: boolean }>;
   /** Resolves once presence knows every live instance (right after start it waits for their answers). */
   joined(): Promise<void>;
   publish(request: PublishRequest): Promise<void>;
@@ -74,7 +74,10 @@ export class EventPublisher {
     const id = message.properties.messageId ?? '';
     // Awaited: the addressees live now; this instance only when it runs its handlers itself.
     if (ack) await deps.joined();
-    const expected = ack ? deps.live().filter((ref) => matches(to, ref) && (local || ref.instance !== self.instance)) : [];
+    // Instances without a broadcast queue never receive the event, so they are not waited for.
+    const expected = ack
+      ? deps.live().filter((ref) => ref.listening && matches(to, ref) && (local || ref.instance !== self.instance))
+      : [];
     const acks = ack ? this.acks.collect(id, expected, ackTimeoutMs) : null;
     deps.stats.published++;
     if (local) this.#runLocal(name, message, acks ? (handled) => this.acks.record(id, self, handled ? 'handled' : 'failed') : undefined);

@@ -66,6 +66,13 @@ export class HandlerRegistry {
     return take([this.#groups.get(group)?.get(name)]);
   }
 
+  /** Whether any broadcast handler or catch-all handler is registered. */
+  hasBroadcastHandlers(): boolean {
+    if (this.#any.size > 0) return true;
+    for (const set of this.#broadcast.values()) if (set.size > 0) return true;
+    return false;
+  }
+
   hasGroupHandlers(group: string): boolean {
     const events = this.#groups.get(group);
     if (!events) return false;

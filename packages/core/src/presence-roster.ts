@@ -5,6 +5,8 @@ export interface Announcement extends InstanceRef {
   startedAt: number;
   version: string | null;
   heartbeatIntervalMs: number;
+  /** Whether it consumes broadcast events (has a broadcast handler); absent on the wire means true. */
+  listening: boolean;
 }
 
 /** An instance is dropped after this many of its heartbeat intervals without a word. */
@@ -72,5 +74,6 @@ function info(announcement: Announcement, lastSeen: number): InstanceInfo {
     lastSeen: new Date(lastSeen),
     version: announcement.version,
     heartbeatIntervalMs: announcement.heartbeatIntervalMs,
+    listening: announcement.listening,
   };
 }

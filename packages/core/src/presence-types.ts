@@ -14,6 +14,12 @@ export interface InstanceInfo extends InstanceRef {
   readonly version: string | null;
   /** Its heartbeat interval; it is dropped after 3 intervals of silence. */
   readonly heartbeatIntervalMs: number;
+  /**
+   * Whether it receives broadcast events: it has a broadcast (`on` without a group) or `onAny`
+   * handler. An instance that only publishes, or only handles groups, has no broadcast queue;
+   * `publish(…, { ack: true })` does not wait for it.
+   */
+  readonly listening: boolean;
 }
 
 /** An instance joined (announced itself, or was heard again) or left (said goodbye, or fell silent). */

@@ -167,9 +167,17 @@ function parseAnnouncement(message: WireMessage): Announcement | null {
     return null;
   }
   if (!isRecord(body)) return null;
-  const { service, instance, startedAt, version, heartbeatIntervalMs } = body;
+  const { service, instance, startedAt, version, heartbeatIntervalMs, listening } = body;
   if (typeof service !== 'string' || typeof instance !== 'string') return null;
   if (typeof startedAt !== 'number' || typeof heartbeatIntervalMs !== 'number' || heartbeatIntervalMs <= 0) return null;
   if (text(message.properties.headers[Header.instance]) !== instance) return null;
-  return { service, instance, startedAt, version: typeof version === 'string' ? version : null, heartbeatIntervalMs };
+  return {
+    service,
+    instance,
+    startedAt,
+    version: typeof version === 'string' ? version : null,
+    heartbeatIntervalMs,
+    // Older or other-language instances that do not say are taken to listen.
+    listening: listening !== false,
+  };
 }

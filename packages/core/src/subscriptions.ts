@@ -15,6 +15,8 @@ export interface SubscriptionsDeps {
   consumeGroup(group: string, onDelivery: (delivery: Delivery) => void): Promise<Cancel>;
   onGroupDelivery(group: string, delivery: Delivery): void;
   onError(error: Error): void;
+  /** A broadcast or catch-all handler was added while consuming: the broadcast queue may need a consumer. */
+  broadcastAdded(): void;
   /** starting or started: a handler of a new group starts its consumer at once. */
   consuming(): boolean;
   /** started: a group left without handlers stops its consumer. */
@@ -60,7 +62,11 @@ export class Subscriptions {
       once,
       run: (payload, meta) => handler(payload as never, meta),
     };
-    if (group === null) return deps.registry.addBroadcast(name, entry);
+    if (group === null) {
+      const remove = deps.registry.addBroadcast(name, entry);
+      if (deps.consuming()) deps.broadcastAdded();
+      return remove;
+    }
     const remove = deps.registry.addGroup(group, name, entry);
     // ensure() is idempotent, so a handler added while start() is running is not missed.
     if (deps.consuming()) void this.#groups.ensure(group);
@@ -84,7 +90,9 @@ export class Subscriptions {
       once: false,
       run: (payload, meta) => call(meta.name, payload, meta),
     };
-    return this.#deps.registry.addAny(entry);
+    const remove = this.#deps.registry.addAny(entry);
+    if (this.#deps.consuming()) this.#deps.broadcastAdded();
+    return remove;
   }
 
   removeAny(handler: HandlerEntry['fn'] | undefined): void {

@@ -80,8 +80,15 @@ describe('presence on the memory transport', () => {
   });
 });
 
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  for (let waited = 0; !(await check()); waited += 10) {
+    if (waited > 5000) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('delivery acks on the memory transport', () => {
-  it('publish with ack: true reports every live instance that ran its handlers, itself included', async () => {
+  it('publish with ack: true reports every live instance that ran its handlers, itself included, and does not wait for one without a broadcast queue', async () => {
     const broker = memoryBroker();
     const instances = ['a', 'b', 'c'].map((id) => bus(broker, { service: 'cache', instanceId: id }));
     const flushed: string[] = [];
@@ -89,7 +96,8 @@ describe('delivery acks on the memory transport', () => {
     const quiet = bus(broker, { service: 'quiet', instanceId: 'q' });
     await Promise.all([...instances, quiet].map((instance) => instance.start()));
     const report = await instances[0]?.publish('cache.flush', { keys: ['k'] }, { ack: true });
-    expect(report?.acked.map((ref) => ref.instance).sort()).toEqual(['a', 'b', 'c', 'q']);
+    // `quiet` has no broadcast handler, so no broadcast queue: it never receives the event.
+    expect(report?.acked.map((ref) => ref.instance).sort()).toEqual(['a', 'b', 'c']);
     expect(report?.missing).toEqual([]);
     expect(report?.failed).toEqual([]);
     expect(report?.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -99,6 +107,7 @@ describe('delivery acks on the memory transport', () => {
   it('reports instances whose handlers failed, and leaves itself out with local: false', async () => {
     const broker = memoryBroker();
     const ok = bus(broker, { service: 'ok', instanceId: 'ok' });
+    ok.on('cache.flush', () => {});
     const broken = bus(broker, { service: 'broken', instanceId: 'broken', retry: { attempts: 1 } });
     broken.on('cache.flush', () => {
       throw new Error('disk full');
@@ -113,6 +122,7 @@ describe('delivery acks on the memory transport', () => {
     const broker = memoryBroker();
     const targets = [bus(broker, { service: 'cache', instanceId: 'c1' }), bus(broker, { service: 'cache', instanceId: 'c2' })];
     const other = bus(broker, { service: 'other', instanceId: 'o1' });
+    for (const instance of [...targets, other]) instance.onAny(() => {});
     const publisher = bus(broker, { service: 'pub', instanceId: 'pub' });
     await Promise.all([...targets, other, publisher].map((instance) => instance.start()));
     const report = await publisher.publish('cache.flush', { keys: [] }, { ack: true, to: 'cache' });
@@ -130,6 +140,27 @@ describe('delivery acks on the memory transport', () => {
     await Promise.all([slow.start(), publisher.start()]);
     const report = await publisher.publish('cache.flush', { keys: [] }, { ack: true, timeoutMs: 50 });
     expect(report).toMatchObject({ acked: [{ instance: 'pub' }], missing: [{ service: 'slow', instance: 'slow' }] });
+  });
+
+  it('an instance whose first broadcast handler comes after start() is awaited from then on', async () => {
+    const broker = memoryBroker();
+    const late = bus(broker, { service: 'late', instanceId: 'late' });
+    const publisher = bus(broker, { service: 'pub', instanceId: 'pub' });
+    await Promise.all([late.start(), publisher.start()]);
+    expect((await publisher.instances()).map((info) => [info.instance, info.listening])).toEqual([
+      ['late', false],
+      ['pub', false],
+    ]);
+    const before = await publisher.publish('cache.flush', { keys: [] }, { ack: true, local: false });
+    expect(before.acked).toEqual([]);
+
+    const heard: string[][] = [];
+    late.on('cache.flush', (payload) => void heard.push(payload.keys));
+    await waitUntil(async () => (await publisher.instances()).some((info) => info.instance === 'late' && info.listening));
+    const after = await publisher.publish('cache.flush', { keys: ['k'] }, { ack: true, local: false });
+
+    expect(after.acked).toEqual([{ service: 'late', instance: 'late' }]);
+    expect(heard).toEqual([['k']]);
   });
 
   it('refuses timeoutMs without ack: true', async () => {
