@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
 import { codecBench } from './codec.mjs';
+import { memoryBench } from './memory.mjs';
 import { requestReplyBench } from './request-reply.mjs';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -126,3 +127,6 @@ await codecBench(args.quick);
 
 console.log('');
 await requestReplyBench(args.quick, url);
+
+console.log('');
+await memoryBench({ quick: args.quick, url });

@@ -16,6 +16,7 @@ import { type AmqpOptions, maskUrl, type NormalizedAmqpOptions, normalizeAmqpOpt
 import { ConnectionLoop } from './connection-loop.js';
 import { Outbox } from './outbox.js';
 import { AckBatcher } from './ack-batcher.js';
+import { closeChannels } from './closing.js';
 import { AmqpDelivery } from './amqp-delivery.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import { fromConsumeMessage, toPublishOptions } from './message-properties.js';
@@ -287,7 +288,7 @@ class AmqpTransport implements Transport {
     // closes right behind it (measured: the message stays in its queue), while a channel.close is
     // queued after the channel's own acks. Unacknowledged deliveries go back to their queues.
     live?.acks.flush();
-    if (live) await Promise.all([live.consume.close(), live.publish.close()].map((closing) => closing.catch(() => {})));
+    if (live) await closeChannels(live.model, [live.consume, live.publish]);
     await connection?.close().catch(() => {});
   }
 

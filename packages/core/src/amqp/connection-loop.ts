@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { closeModel } from './closing.js';
 import amqplib, { type ChannelModel, type SocketOptions } from 'amqplib';
 import { backoffDelay } from '../retry.js';
 
@@ -69,7 +70,7 @@ export class ConnectionLoop extends EventEmitter {
     this.#firstConnect.reject(new Error('Connection closed before it was established'));
     const model = this.#model;
     this.#model = null;
-    await model?.close().catch(() => {});
+    if (model) await closeModel(model);
   }
 
   async #connect(): Promise<void> {
