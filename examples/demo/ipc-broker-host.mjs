@@ -28,7 +28,8 @@ export function hostIpcBroker(broker, child) {
       side.transport.start({
         onStatus: (status, cause) => send({ remit: 'status', tid, status, ...(cause ? { cause: errorForIpc(cause) } : {}) }),
         onError: (error) => send({ remit: 'error', tid, error: errorForIpc(error) }),
-        onReturn: (message) => send({ remit: 'return', tid, message: toIpcMessage(message) }),
+        onReturn: (message, target) => send({ remit: 'return', tid, message: toIpcMessage(message), target }),
+        onReply: (message) => send({ remit: 'request-reply', tid, message: toIpcMessage(message) }),
       }),
     publish: (side, tid, { message, target, timeoutMs }) =>
       side.transport.publish({ message: fromIpcMessage(message), target, timeoutMs }),
@@ -49,6 +50,7 @@ export function hostIpcBroker(broker, child) {
       });
       side.cancels.set(consumer, cancel);
     },
+    bind: (side, tid, { queue, routingKey }) => side.transport.bind(queue, routingKey),
     cancel: async (side, tid, { consumer }) => {
       const cancel = side.cancels.get(consumer);
       side.cancels.delete(consumer);
@@ -66,6 +68,9 @@ export function hostIpcBroker(broker, child) {
     switch (message?.remit) {
       case 'create':
         transports.set(message.tid, { transport: factory.create(message.context), cancels: new Map(), deliveries: new Map() });
+        return;
+      case 'send':
+        side?.transport.send(fromIpcMessage(message.message), message.target);
         return;
       case 'settle': {
         const delivery = side?.deliveries.get(message.delivery);

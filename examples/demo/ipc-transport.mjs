@@ -5,12 +5,14 @@
 // Protocol: every message carries `remit: <kind>` and `tid` (the transport's id), so it never
 // mixes with the demo's own IPC messages ('ready', 'publish', 'stop', …) or with another transport.
 //   child → parent  { remit: 'create', tid, context }
-//                   { remit: 'call', tid, call, op, args }    op: start | publish | consume | cancel | close
+//                   { remit: 'call', tid, call, op, args }    op: start | publish | consume | cancel | bind | close
+//                   { remit: 'send', tid, message, target }       Transport.send (requests, replies, presence)
 //                   { remit: 'settle', tid, delivery, outcome }                   outcome: ack | requeue
 //   parent → child  { remit: 'reply', tid, call, ok, value?, error? }
 //                   { remit: 'status', tid, status, cause? }                  TransportHooks.onStatus
 //                   { remit: 'error', tid, error }                            TransportHooks.onError
-//                   { remit: 'return', tid, message }                         TransportHooks.onReturn
+//                   { remit: 'return', tid, message, target }                 TransportHooks.onReturn
+//                   { remit: 'request-reply', tid, message }                  TransportHooks.onReply
 //                   { remit: 'delivery', tid, consumer, delivery, queue, redelivered, message }
 
 import { randomUUID } from 'node:crypto';
@@ -81,6 +83,17 @@ class IpcTransport {
     };
   }
 
+  send(message, target) {
+    // Unconfirmed, like the broker transports: false when it cannot be sent now.
+    if (this.#closed || !this.#hooks || !this.#port.connected) return false;
+    this.#send({ remit: 'send', message: toIpcMessage(message), target });
+    return true;
+  }
+
+  async bind(queue, routingKey) {
+    await this.#call('bind', { queue, routingKey });
+  }
+
   pending() {
     return this.#unconfirmed.size;
   }
@@ -137,7 +150,10 @@ class IpcTransport {
         this.#hooks?.onError(toError(message.error));
         break;
       case 'return':
-        this.#hooks?.onReturn(fromIpcMessage(message.message));
+        this.#hooks?.onReturn(fromIpcMessage(message.message), message.target);
+        break;
+      case 'request-reply':
+        this.#hooks?.onReply(fromIpcMessage(message.message));
         break;
       case 'delivery': {
         const settle = (outcome) => this.#send({ remit: 'settle', delivery: message.delivery, outcome });
