@@ -1,31 +1,12 @@
 // Memory: RSS of a remit publisher and a remit consumer over many events (sampled), and of a
 // publisher whose broker is gone while its outbox fills to the bound. Part of `pnpm bench`.
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import amqplib from 'amqplib';
+import { benchChild } from './child.mjs';
 
-const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const fmtMiB = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-
-function child(file, config, execArgv = []) {
-  const proc = fork(here(file), { execArgv, env: { ...process.env, BENCH: JSON.stringify(config) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const messages = [];
-  const waiters = [];
-  proc.on('message', (message) => {
-    messages.push(message);
-    for (const waiter of [...waiters]) if (waiter.type === message.type) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve(message);
-    }
-  });
-  return {
-    proc,
-    messages,
-    next: (type) => messages.find((m) => m.type === type) ? Promise.resolve(messages.find((m) => m.type === type)) : new Promise((resolve) => waiters.push({ type, resolve })),
-  };
-}
 
 /** Samples after warm-up (the first 10 % of events): first, min, max, last, and the spread around the first. */
 function summarize(samples, count, field) {
@@ -47,9 +28,9 @@ async function steadyRss(url, count) {
   const channel = await connection.createChannel();
   await channel.assertExchange(exchange, 'fanout', { durable: true });
   const config = { mode: 'remit', url, exchange, count, expected: count, payload: 'plain', sampleEvery: Math.floor(count / 40) };
-  const consumer = child('consumer.mjs', config, ['--expose-gc']);
+  const consumer = benchChild('consumer.mjs', config, ['--expose-gc']);
   await consumer.next('ready');
-  const publisher = child('publisher.mjs', config, ['--expose-gc']);
+  const publisher = benchChild('publisher.mjs', config, ['--expose-gc']);
   await publisher.next('ready');
   const started = Date.now();
   publisher.proc.send({ type: 'go' });
@@ -92,7 +73,7 @@ async function outboxFill(url, { count, bodyBytes }) {
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
   const exchange = `bench.outbox.${randomUUID().slice(0, 8)}`;
-  const publisher = child('outbox-fill.mjs', { url: viaProxy.toString(), exchange, count, bodyBytes }, ['--expose-gc']);
+  const publisher = benchChild('outbox-fill.mjs', { url: viaProxy.toString(), exchange, count, bodyBytes }, ['--expose-gc']);
   await publisher.next('ready');
   proxy.down();
   publisher.proc.send({ type: 'fill' });

@@ -2,29 +2,13 @@
 // raw amqplib direct reply-to against remit's bus.request/bus.handle (default options), in
 // alternating rounds of the same run. `node test/bench/request-reply.mjs [--quick]` runs it alone;
 // `pnpm bench` runs it as one section.
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
+import { benchChild } from './child.mjs';
 
 const IN_FLIGHT = 100;
-const here = (file) => fileURLToPath(new URL(file, import.meta.url));
-
-function child(file, config) {
-  const proc = fork(here(file), { env: { ...process.env, BENCH: JSON.stringify(config) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = (type) =>
-    new Promise((resolve, reject) => {
-      const onMessage = (message) => {
-        if (message.type !== type) return;
-        proc.off('message', onMessage);
-        resolve(message);
-      };
-      proc.on('message', onMessage);
-      proc.once('exit', (code) => reject(new Error(`${file} exited with ${code} before "${type}"`)));
-    });
-  return { proc, next };
-}
 
 async function runOnce(url, mode, count) {
   const id = randomUUID().slice(0, 8);
@@ -33,9 +17,9 @@ async function runOnce(url, mode, count) {
     service: `bench-rpc-${id}`,
     exchanges: { exchange: `bench.events.${id}`, requestExchange: `bench.requests.${id}`, presenceExchange: `bench.presence.${id}` },
   };
-  const responder = child('rpc-responder.mjs', { mode, url, names });
+  const responder = benchChild('rpc-responder.mjs', { mode, url, names });
   await responder.next('ready');
-  const requester = child('rpc-requester.mjs', { mode, url, names, count, warmup: Math.min(2000, count / 5), inFlight: IN_FLIGHT });
+  const requester = benchChild('rpc-requester.mjs', { mode, url, names, count, warmup: Math.min(2000, count / 5), inFlight: IN_FLIGHT });
   await requester.next('ready');
   const done = requester.next('done');
   requester.proc.send({ type: 'go' });

@@ -1,19 +1,18 @@
 // `pnpm bench [--quick]`: remit against raw amqplib, in interleaved rounds of the same run, on
 // the broker at AMQP_URL. Prints medians with min–max and the remit/raw ratio. Not a test: the
 // machine is shared, so only ratios from one run mean much.
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
 import { codecBench } from './codec.mjs';
 import { memoryBench } from './memory.mjs';
 import { requestReplyBench } from './request-reply.mjs';
+import { benchChild } from './child.mjs';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const ROUNDS = args.quick ? 2 : 5;
 const COUNT = args.quick ? 5_000 : 30_000;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -35,27 +34,6 @@ function processCpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1000;
 }
 
-function child(file, config) {
-  const proc = fork(here(file), { env: { ...process.env, BENCH: JSON.stringify(config) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const messages = [];
-  const waiters = [];
-  proc.on('message', (message) => {
-    messages.push(message);
-    for (const waiter of [...waiters]) if (waiter.type === message.type) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve(message);
-    }
-  });
-  return {
-    proc,
-    next: (type) => {
-      const found = messages.find((message) => message.type === type);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve) => waiters.push({ type, resolve }));
-    },
-  };
-}
-
 const cpuMicros = ({ user, system }) => user + system;
 
 /** One run: C consumers and a publisher; returns events/s, CPU µs per event and latencies. */
@@ -65,9 +43,9 @@ async function runOnce({ mode, consumers, payload, count, rate }) {
   const channel = await connection.createChannel();
   await channel.assertExchange(exchange, 'fanout', { durable: true });
   const config = { mode, url, exchange, expected: count, count, payload, rate };
-  const consumerProcs = Array.from({ length: consumers }, () => child('consumer.mjs', config));
+  const consumerProcs = Array.from({ length: consumers }, () => benchChild('consumer.mjs', config));
   const ready = await Promise.all(consumerProcs.map((c) => c.next('ready')));
-  const publisher = child('publisher.mjs', config);
+  const publisher = benchChild('publisher.mjs', config);
   await publisher.next('ready');
   const broker = brokerPid();
   const brokerBefore = processCpuMs(broker);
