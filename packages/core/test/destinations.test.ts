@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Bus, type BusOptions, ConfigError, createBus, memory, type MemoryBroker, memoryBroker } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, type MemoryBroker, memoryBroker } from '../src/index.js';
+import { memoryBuses, sleep } from './memory-buses.js';
 
 type Events = { 'config.reload': { rev: number } };
 
-const buses: Bus<Events>[] = [];
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((bus) => bus.close()));
-});
-
-function bus(broker: MemoryBroker, options: Partial<BusOptions> = {}): Bus<Events> {
-  const created = createBus<Events>({ service: 'svc', transport: memory(broker), ...options });
-  buses.push(created);
-  return created;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const bus = memoryBuses<Events>();
 
 /** Two instances of billing, one of mailer, each recording which events it handled. */
 async function system(broker: MemoryBroker) {

@@ -1,46 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type Bus,
-  type BusOptions,
-  ClosedError,
-  createBus,
-  type EventMeta,
-  type FailureReport,
-  Header,
-  memory,
-  type MemoryBroker,
-  memoryBroker,
-  PayloadTooLargeError,
-} from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { ClosedError, type EventMeta, type FailureReport, Header, memoryBroker, PayloadTooLargeError } from '../src/index.js';
+import { memoryBuses, until } from './memory-buses.js';
 
 type Events = {
   'user.created': { id: string; at: Date };
   'order.placed': { id: string; total: bigint };
 };
 
-const buses: Bus<Events>[] = [];
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((bus) => bus.close()));
-});
-
-function bus(broker: MemoryBroker, options: Partial<BusOptions> = {}): Bus<Events> {
-  const created = createBus<Events>({
-    service: 'svc',
-    transport: memory(broker),
-    retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 5 },
-    ...options,
-  });
-  buses.push(created);
-  return created;
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const bus = memoryBuses<Events>({ retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 5 } });
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 

@@ -1,28 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Bus, type BusOptions, ConfigError, createBus, memory, type MemoryBroker, memoryBroker, type PresenceChange } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, memoryBroker, type PresenceChange } from '../src/index.js';
+import { memoryBuses, sleep, until } from './memory-buses.js';
 
 type Events = { 'cache.flush': { keys: string[] } };
 
-const buses: Bus<Events>[] = [];
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((bus) => bus.close()));
-});
-
-function bus(broker: MemoryBroker, options: Partial<BusOptions> = {}): Bus<Events> {
-  const created = createBus<Events>({ service: 'svc', transport: memory(broker), ...options });
-  buses.push(created);
-  return created;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+const bus = memoryBuses<Events>();
 
 describe('presence on the memory transport', () => {
   it('lists every live instance, itself included, right after start', async () => {
@@ -79,13 +61,6 @@ describe('presence on the memory transport', () => {
     expect(a.stats().received).toBe(0);
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>): Promise<void> {
-  for (let waited = 0; !(await check()); waited += 10) {
-    if (waited > 5000) throw new Error('condition not met within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('delivery acks on the memory transport', () => {
   it('publish with ack: true reports every live instance that ran its handlers, itself included, and does not wait for one without a broadcast queue', async () => {
@@ -156,7 +131,7 @@ describe('delivery acks on the memory transport', () => {
 
     const heard: string[][] = [];
     late.on('cache.flush', (payload) => void heard.push(payload.keys));
-    await waitUntil(async () => (await publisher.instances()).some((info) => info.instance === 'late' && info.listening));
+    await until(async () => (await publisher.instances()).some((info) => info.instance === 'late' && info.listening), 'late to listen');
     const after = await publisher.publish('cache.flush', { keys: ['k'] }, { ack: true, local: false });
 
     expect(after.acked).toEqual([{ service: 'late', instance: 'late' }]);

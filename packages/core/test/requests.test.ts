@@ -1,37 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type Bus,
-  type BusOptions,
-  ClosedError,
-  ConfigError,
-  createBus,
-  type EventMap,
-  type FailureReport,
-  memory,
-  type MemoryBroker,
-  memoryBroker,
-  NoResponderError,
-  RemoteError,
-  RequestTimeoutError,
-} from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { type Bus, ClosedError, ConfigError, type EventMap, type FailureReport, type MemoryBroker, memoryBroker, NoResponderError, RemoteError, RequestTimeoutError } from '../src/index.js';
+import { memoryBuses, sleep } from './memory-buses.js';
 
 type Requests = {
   'price.quote': { request: { sku: string; delayMs?: number }; response: { sku: string; cents: bigint; by: string } };
   'order.fail': { request: { why: string }; response: never };
 };
 
-const buses: Bus<EventMap, Requests>[] = [];
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((bus) => bus.close()));
-});
-
-function bus(broker: MemoryBroker, options: Partial<BusOptions> = {}): Bus<EventMap, Requests> {
-  const created = createBus<EventMap, Requests>({ service: 'svc', transport: memory(broker), ...options });
-  buses.push(created);
-  return created;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const bus = memoryBuses<EventMap, Requests>();
 
 /** Three instances of `pricing`, each answering with its own instance id. */
 async function pricing(broker: MemoryBroker, count = 3): Promise<Bus<EventMap, Requests>[]> {

@@ -1,0 +1,29 @@
+import { afterEach } from 'vitest';
+import { type Bus, type BusOptions, createBus, memory, type MemoryBroker, type RequestMap, type RequestShape } from '../src/index.js';
+
+/**
+ * A maker of buses on a memory broker (service `svc` unless the options say otherwise), each
+ * closed after the test. Call it at the top of a test file.
+ */
+export function memoryBuses<E extends object, R extends RequestShape<R> = RequestMap>(defaults: Partial<BusOptions> = {}) {
+  const open: Bus<E, R>[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((bus) => bus.close()));
+  });
+  return function bus(broker: MemoryBroker, options: Partial<BusOptions> = {}): Bus<E, R> {
+    const created = createBus<E, R>({ service: 'svc', transport: memory(broker), ...defaults, ...options });
+    open.push(created);
+    return created;
+  };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `check` holds, polling every 5 ms; fails with `what` after `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
