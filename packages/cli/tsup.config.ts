@@ -1,11 +1,5 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  keepNames: true,
-});
+// The library, and the command line that bin/remit.mjs loads.
+export default defineConfig(packageBuild(['src/index.ts', 'src/cli.ts']));
