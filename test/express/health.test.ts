@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AMQP_URL, waitFor } from '../helpers/broker.js';
+import { AMQP_PORT, AMQP_URL, urlOnPort, waitFor } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { ServerProcess } from './server-process.js';
@@ -13,12 +13,6 @@ afterEach(async () => {
   await topology.cleanup();
 });
 
-/** The broker URL with its port replaced by the proxy's. */
-function throughProxy(port: number): string {
-  const url = new URL(AMQP_URL);
-  url.port = String(port);
-  return url.toString();
-}
 
 async function healthOf(server: ServerProcess): Promise<{ code: number; body: Record<string, unknown>; text: string }> {
   const response = await fetch(`${server.url}/health`);
@@ -29,8 +23,8 @@ async function healthOf(server: ServerProcess): Promise<{ code: number; body: Re
 describe('health() in a real Express server', () => {
   it('answers 503 before the bus starts and while the broker is unreachable, 200 when connected', async () => {
     topology = new TestTopology();
-    proxy = await TcpProxy.start(Number(new URL(AMQP_URL).port || 5672));
-    const url = throughProxy(proxy.port);
+    proxy = await TcpProxy.start(AMQP_PORT);
+    const url = urlOnPort(proxy.port);
     const server = new ServerProcess({ url, startBus: false, exchange: topology.exchange, deadLetter: topology.deadLetter });
     servers.push(server);
     await server.ready();

@@ -4,6 +4,17 @@ import amqplib, { type Channel, type ChannelModel } from 'amqplib';
 /** The broker every test in this folder uses. */
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
+/** The broker's port, for a TCP proxy in front of it. */
+export const AMQP_PORT = Number(new URL(AMQP_URL).port || 5672);
+
+/** AMQP_URL with the same credentials, pointed at another port of this machine (a proxy's, or a closed one). */
+export function urlOnPort(port: number): string {
+  const url = new URL(AMQP_URL);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.toString();
+}
+
 export function maskedUrl(): string {
   const url = new URL(AMQP_URL);
   if (url.password) url.password = '***';

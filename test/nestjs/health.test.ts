@@ -5,7 +5,7 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { amqp } from '@remit/core';
 import { RemitHealthIndicator, RemitModule, type RemitModuleOptions } from '@remit/nestjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AMQP_URL, waitFor } from '../helpers/broker.js';
+import { AMQP_PORT, urlOnPort, waitFor } from '../helpers/broker.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { NestApps } from './nest-apps.js';
 
@@ -49,20 +49,14 @@ async function closedPort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 1;
 }
 
-function urlWithPort(port: number): string {
-  const url = new URL(AMQP_URL);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  return url.toString();
-}
 
 describe('RemitHealthIndicator with @nestjs/terminus', () => {
   it('answers 200 "up" while connected, 503 "down" while the broker is unreachable, and "up" again after reconnecting', async () => {
     apps = new NestApps();
-    const proxy = await TcpProxy.start(Number(new URL(AMQP_URL).port || 5672));
+    const proxy = await TcpProxy.start(AMQP_PORT);
     proxies.push(proxy);
     const transport = amqp({
-      url: urlWithPort(proxy.port),
+      url: urlOnPort(proxy.port),
       exchange: apps.topology.exchange,
       deadLetter: apps.topology.deadLetter,
       heartbeatSeconds: 1,
@@ -99,7 +93,7 @@ describe('RemitHealthIndicator with @nestjs/terminus', () => {
 
   it('reports "down" when the broker cannot be reached at startup, and bootstrap fails with a ConnectionError', async () => {
     apps = new NestApps();
-    const transport = amqp({ url: urlWithPort(await closedPort()), exchange: apps.topology.exchange, connectTimeoutMs: 1000 });
+    const transport = amqp({ url: urlOnPort(await closedPort()), exchange: apps.topology.exchange, connectTimeoutMs: 1000 });
     const app = await apps.create(healthModule({ service: 'api', transport }));
     const indicator = app.get(RemitHealthIndicator);
     expect(indicator.isHealthy()).toMatchObject({ remit: { status: 'down', busStatus: 'idle' } });
