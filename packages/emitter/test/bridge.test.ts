@@ -1,36 +1,14 @@
 import { EventEmitter as NodeEmitter } from 'node:events';
-import { type Bus, ConfigError, createBus, type EventMeta, memory, type MemoryBroker, memoryBroker } from '@remit/core';
+import { ConfigError, type EventMeta, memoryBroker } from '@remit/core';
 import { EventEmitter2 } from 'eventemitter2';
 import { EventEmitter as EventEmitter3 } from 'eventemitter3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bridge, type EmitterLike } from '../src/index.js';
+import { startedBuses, until } from './started-buses.js';
 
 type Events = { 'user.created': { id: string; at: Date }; 'cache.cleared': { keys: string[] }; 'local.only': number };
 
-const buses: Bus<Events>[] = [];
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((bus) => bus.close()));
-});
-
-async function startedBus(broker: MemoryBroker, instanceId: string): Promise<Bus<Events>> {
-  const bus = createBus<Events>({ service: 'svc', instanceId, transport: memory(broker) });
-  buses.push(bus);
-  await bus.start();
-  return bus;
-}
-
-/** Resolves once `count` calls were recorded, or rejects after a while with what was seen. */
-function until<T>(seen: T[], count: number): Promise<T[]> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = (): void => {
-      if (seen.length >= count) resolve(seen);
-      else if (Date.now() - started > 5000) reject(new Error(`saw ${seen.length} of ${count}`));
-      else setTimeout(check, 5);
-    };
-    check();
-  });
-}
+const startedBus = startedBuses<Events>('svc');
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
 

@@ -1,28 +1,11 @@
-import { type Bus, createBus, type EventMeta, memory, type MemoryBroker, memoryBroker } from '@remit/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { type EventMeta, memoryBroker } from '@remit/core';
+import { describe, expect, it } from 'vitest';
 import { RemoteEmitter } from '../src/index.js';
+import { startedBuses, until } from './started-buses.js';
 
 type Events = { 'order.placed': { id: string; total: bigint }; 'tick': number };
 
-const buses: Bus<Events>[] = [];
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((bus) => bus.close()));
-});
-
-async function startedBus(broker: MemoryBroker, instanceId: string): Promise<Bus<Events>> {
-  const bus = createBus<Events>({ service: 'shop', instanceId, transport: memory(broker) });
-  buses.push(bus);
-  await bus.start();
-  return bus;
-}
-
-async function until<T>(seen: T[], count: number): Promise<T[]> {
-  for (let waited = 0; seen.length < count; waited += 5) {
-    if (waited > 5000) throw new Error(`saw ${seen.length} of ${count}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return seen;
-}
+const startedBus = startedBuses<Events>('shop');
 
 describe('RemoteEmitter', () => {
   it('emit() is heard locally as (payload) and on other instances as (payload, meta), once each', async () => {
