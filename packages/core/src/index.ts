@@ -10,6 +10,18 @@ export { jsonCodec, SuperjsonCodec } from './codec.js';
 export type { Codec, CodecOption, RegisterableClass } from './codec.js';
 export { WIRE_VERSION, Header } from './envelope.js';
 export { PresenceType } from './presence.js';
+export { toAsyncAPI } from './asyncapi.js';
+export type { AsyncAPISource, AsyncAPIInfo, AsyncAPIOptions } from './asyncapi.js';
+export type { AsyncAPICodec, JsonSchema, JsonSchemaExporter } from './asyncapi-schema.js';
+export type {
+  AsyncAPIDocument,
+  AsyncAPIChannel,
+  AsyncAPIMessage,
+  AsyncAPIOperation,
+  AsyncAPIServer,
+  AsyncAPIReference,
+  AsyncAPIAmqpChannelBinding,
+} from './asyncapi-document.js';
 export {
   RemitError,
   ConfigError,
