@@ -10,6 +10,7 @@ const COMMANDS = [
   ['dead', 'list'],
   ['dead', 'replay'],
   ['dead', 'purge'],
+  ['asyncapi'],
 ];
 
 describe('remit usage', () => {
@@ -27,7 +28,7 @@ describe('remit usage', () => {
     const viaHelp = await remit(['help', 'tail']);
 
     expect(top.code).toBe(0);
-    for (const command of ['publish', 'request', 'tail', 'instances', 'dead']) expect(top.stdout).toContain(`  ${command} `);
+    for (const command of ['publish', 'request', 'tail', 'instances', 'dead', 'asyncapi']) expect(top.stdout).toContain(`  ${command} `);
     expect(top.stdout).toContain('Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 no reply to a request, 4 the responder failed');
     expect(short.stdout).toBe(top.stdout);
     expect(viaHelp).toMatchObject({ code: 0 });

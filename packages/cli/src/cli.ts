@@ -1,6 +1,7 @@
 import { GLOBAL_HELP, secretsIn } from './args.js';
 import { asCliError } from './bus-session.js';
 import type { Command, CommandGroup } from './command.js';
+import { asyncapiCommand } from './commands/asyncapi.js';
 import { deadCommand } from './commands/dead.js';
 import { instancesCommand } from './commands/instances.js';
 import { publishCommand } from './commands/publish.js';
@@ -17,6 +18,7 @@ const COMMANDS: Readonly<Record<string, Command | CommandGroup>> = {
   tail: tailCommand,
   instances: instancesCommand,
   dead: deadCommand,
+  asyncapi: asyncapiCommand,
 };
 
 const USAGE = `remit ${VERSION}: publish, watch and repair a remit event bus on RabbitMQ.
