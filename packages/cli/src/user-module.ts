@@ -13,6 +13,7 @@ export async function importUserModule(path: string): Promise<Record<string, unk
   const file = await stat(absolute).catch(() => undefined);
   if (!file?.isFile()) throw new UsageError(`no module file at "${path}" (looked for ${absolute}).`);
   try {
+    // A module namespace object: its keys are the export names, its values anything.
     return (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (caught) {
     const reason = caught instanceof Error ? caught.message : String(caught);
@@ -27,8 +28,7 @@ export async function importUserModule(path: string): Promise<Record<string, unk
 export function exportOf(module: Record<string, unknown>, name: string): unknown {
   if (Object.hasOwn(module, name) && module[name] !== undefined) return module[name];
   const fallback = module.default;
-  if (name !== 'default' && typeof fallback === 'object' && fallback !== null && Object.hasOwn(fallback, name)) {
-    return (fallback as Record<string, unknown>)[name];
-  }
-  return undefined;
+  if (name === 'default' || typeof fallback !== 'object' || fallback === null || !Object.hasOwn(fallback, name)) return undefined;
+  const value: unknown = Reflect.get(fallback, name);
+  return value;
 }

@@ -95,7 +95,7 @@ describe('main() dispatching', () => {
     const sub = io();
 
     expect(await main(['constructor'], top.io)).toBe(ExitCode.usage);
-    expect(top.stderr()).toContain('remit: unknown command "constructor"; the commands are publish, request, tail, instances, dead.');
+    expect(top.stderr()).toContain('remit: unknown command "constructor"; the commands are publish, request, tail, instances, dead, asyncapi.');
     expect(await main(['dead', 'toString'], sub.io)).toBe(ExitCode.usage);
     expect(sub.stderr()).toContain('unknown command "dead toString"; use dead list, dead replay or dead purge.');
   });

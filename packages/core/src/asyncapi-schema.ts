@@ -1,4 +1,5 @@
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
+import { ConfigError } from './errors.js';
 
 /** A JSON Schema (draft-07, the base of AsyncAPI 3's schema format) as a plain object. */
 export type JsonSchema = Record<string, unknown>;
@@ -7,9 +8,9 @@ export type JsonSchema = Record<string, unknown>;
 export type AsyncAPICodec = 'superjson' | 'json';
 
 /**
- * Supplies the JSON Schema of one event's payload when its validator cannot export one itself
- * (valibot through `@valibot/to-json-schema`, for instance). Return `undefined` to leave the
- * event to the built-in export.
+ * Supplies the JSON Schema of one event's payload, for validators that cannot export one
+ * themselves (valibot through `@valibot/to-json-schema`, for instance). It is asked first, for
+ * every event; return `undefined` to leave the event to the built-in export.
  */
 export type JsonSchemaExporter = (schema: StandardSchemaV1, event: string) => JsonSchema | undefined;
 
@@ -34,8 +35,13 @@ export function exportJsonSchema(
   custom: JsonSchemaExporter | undefined,
 ): ExportedSchema {
   const vendor = schema['~standard'].vendor;
-  const supplied = custom?.(schema, event);
-  if (supplied !== undefined) return { schema: plainSchema(supplied, event), exported: true };
+  const supplied: unknown = custom?.(schema, event);
+  if (supplied !== undefined) {
+    if (!isObject(supplied) || Array.isArray(supplied)) {
+      throw new ConfigError('jsonSchema', `returned ${Array.isArray(supplied) ? 'an array' : typeof supplied} for "${event}"; return a JSON Schema object, or undefined.`);
+    }
+    return { schema: plainSchema(supplied, event), exported: true };
+  }
   const converter = jsonSchemaConverter(schema);
   if (!converter) {
     return standIn(
@@ -100,6 +106,7 @@ function plainSchema(value: unknown, event: string): JsonSchema {
   if (!isObject(value) || Array.isArray(value)) {
     throw new TypeError(`The JSON Schema exported for "${event}" is not an object.`);
   }
+  // The round trip of an object gives an object: the cast only restates what was checked above.
   const { $schema: _dialect, ...rest } = JSON.parse(JSON.stringify(value)) as JsonSchema;
   return rest;
 }
@@ -120,5 +127,6 @@ export function relocateRefs(schema: JsonSchema, at: string): JsonSchema {
     }
     return result;
   };
+  // visit() maps an object to an object; its signature is wider only because it recurses into any JSON.
   return visit(schema) as JsonSchema;
 }

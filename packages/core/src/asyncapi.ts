@@ -46,7 +46,8 @@ export interface AsyncAPIOptions {
 
 interface NormalizedSource {
   service: string | undefined;
-  schemas: EventSchemas;
+  /** Entries rather than a record: an event may be called `__proto__`. */
+  events: [string, StandardSchemaV1][];
 }
 
 interface NormalizedOptions {
@@ -69,7 +70,7 @@ const DEFAULT_EXCHANGE = 'remit.events';
  * await writeFile('asyncapi.json', JSON.stringify(document, null, 2));
  */
 export function toAsyncAPI(source: AsyncAPISource, info: AsyncAPIInfo, options: AsyncAPIOptions = {}): AsyncAPIDocument {
-  const { service, schemas } = normalizeSource(source);
+  const { service, events } = normalizeSource(source);
   const { codec, exchange, jsonSchema } = normalizeOptions(options);
   if (typeof info !== 'object' || info === null) throw new ConfigError('info', 'expected { title, version, description?, servers? }.');
   const title = info.title ?? service;
@@ -94,7 +95,7 @@ export function toAsyncAPI(source: AsyncAPISource, info: AsyncAPIInfo, options: 
     operations: {},
     components: { schemas: { [HEADERS_KEY]: headersSchema(codec) } },
   };
-  for (const [event, schema] of Object.entries(schemas)) {
+  for (const [event, schema] of events) {
     const key = keys.take(event);
     const exported = exportJsonSchema(schema, event, codec, jsonSchema);
     document.components.schemas[key] = relocateRefs(exported.schema, `/components/schemas/${key}`);
@@ -160,24 +161,23 @@ function normalizeSource(source: AsyncAPISource): NormalizedSource {
   if (events.length === 0) {
     throw new ConfigError(field, 'has no events: give each event a schema (createBus({ schemas }) for a bus).');
   }
-  const schemas: Record<string, StandardSchemaV1> = {};
+  const checked: [string, StandardSchemaV1][] = [];
   for (const [event, schema] of events) {
     if (event.trim() === '') throw new ConfigError(field, 'has an empty event name.');
     if (!isStandardSchema(schema)) {
       throw new ConfigError(`${field}.${event}`, 'is not a Standard Schema (a zod, valibot, arktype … schema).');
     }
-    schemas[event] = schema;
+    checked.push([event, schema]);
   }
   const service = 'service' in source ? source.service : undefined;
   if (service !== undefined && typeof service !== 'string') throw new ConfigError('source.service', 'expected a string.');
-  return { service, schemas };
+  return { service, events: checked };
 }
 
 function isStandardSchema(value: unknown): value is StandardSchemaV1 {
-  if (typeof value !== 'object' && typeof value !== 'function') return false;
-  if (value === null) return false;
-  const props: unknown = (value as { '~standard'?: unknown })['~standard'];
-  return typeof props === 'object' && props !== null && typeof (props as { validate?: unknown }).validate === 'function';
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null || !('~standard' in value)) return false;
+  const props = value['~standard'];
+  return typeof props === 'object' && props !== null && 'validate' in props && typeof props.validate === 'function';
 }
 
 function normalizeOptions(options: AsyncAPIOptions): NormalizedOptions {
@@ -201,13 +201,13 @@ function normalizeServers(servers: Record<string, string>): Record<string, Async
   if (typeof servers !== 'object' || servers === null || Array.isArray(servers)) {
     throw new ConfigError('info.servers', 'expected a record of server name → amqp:// URL.');
   }
-  const result: Record<string, AsyncAPIServer> = {};
-  for (const [name, url] of Object.entries(servers)) {
-    const field = `info.servers.${name}`;
-    if (!/^[\w.-]+$/.test(name)) throw new ConfigError(field, 'a server name may use letters, digits, ".", "-" and "_" only.');
-    result[name] = server(field, url);
-  }
-  return result;
+  return Object.fromEntries(
+    Object.entries(servers).map(([name, url]) => {
+      const field = `info.servers.${name}`;
+      if (!/^[\w.-]+$/.test(name)) throw new ConfigError(field, 'a server name may use letters, digits, ".", "-" and "_" only.');
+      return [name, server(field, url)];
+    }),
+  );
 }
 
 /** Host, port and vhost only: a document is shared, so the user and password never reach it. */
@@ -236,7 +236,8 @@ class KeyAllocator {
   readonly #taken: Set<string>;
 
   constructor(reserved: readonly string[]) {
-    this.#taken = new Set(reserved);
+    // `__proto__` as a key of a plain object would set its prototype instead of adding an entry.
+    this.#taken = new Set([...reserved, '__proto__']);
   }
 
   take(event: string): string {

@@ -194,6 +194,15 @@ describe('toAsyncAPI()', () => {
     expect(document.components.schemas['remit-headers']?.properties).toHaveProperty(Header.version);
   });
 
+  it('keeps an event called __proto__ as an entry of its own', () => {
+    const events = Object.defineProperty({}, '__proto__', { value: z.string(), enumerable: true });
+    const document = toAsyncAPI(events, info);
+
+    expect(Object.getPrototypeOf(document.channels)).toBe(Object.prototype);
+    expect(Object.keys(document.channels)).toEqual(['__proto___2']);
+    expect(JSON.parse(JSON.stringify(document)).channels.__proto___2.address).toBe('__proto__');
+  });
+
   it('names servers by host, port and vhost, never by user or password', () => {
     const document = toAsyncAPI(schemas, {
       ...info,
@@ -233,6 +242,7 @@ describe('toAsyncAPI()', () => {
     ['codec', () => toAsyncAPI(schemas, info, { codec: 'msgpack' as never })],
     ['exchange', () => toAsyncAPI(schemas, info, { exchange: ' ' })],
     ['jsonSchema', () => toAsyncAPI(schemas, info, { jsonSchema: {} as never })],
+    ['jsonSchema', () => toAsyncAPI(schemas, info, { jsonSchema: () => [] as never })],
   ])('rejects a bad %s with a ConfigError naming it', (field, run) => {
     expect(configError(run).field).toBe(field);
   });

@@ -103,14 +103,14 @@ function codecOption(value: string | undefined): AsyncAPICodec {
 /** `--server amqps://host` or `--server production=amqps://host`, keyed by name. */
 function serverOptions(values: readonly string[]): Record<string, string> | undefined {
   if (values.length === 0) return undefined;
-  const servers: Record<string, string> = {};
+  const servers = new Map<string, string>();
   values.forEach((value, index) => {
     const named = /^([\w.-]+)=(.+)$/.exec(value);
     const name = named?.[1] ?? (index === 0 ? DEFAULT_SERVER_NAME : `${DEFAULT_SERVER_NAME}-${index + 1}`);
-    if (Object.hasOwn(servers, name)) throw new UsageError(`--server names "${name}" twice.`);
-    servers[name] = named?.[2] ?? value;
+    if (servers.has(name)) throw new UsageError(`--server names "${name}" twice.`);
+    servers.set(name, named?.[2] ?? value);
   });
-  return servers;
+  return Object.fromEntries(servers);
 }
 
 /** `--export`'s value, else `schemas`, else the default export. */
