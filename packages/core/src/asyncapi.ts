@@ -111,7 +111,7 @@ function channel(event: string, key: string, exchange: string, codec: AsyncAPICo
   return {
     address: event,
     title: event,
-    description: `Events "${event}": published to the ${exchange} exchange (fanout) with routing key "${event}".`,
+    description: `"${event}" events are published to the ${exchange} exchange (fanout) with routing key "${event}".`,
     messages: {
       [key]: {
         name: event,

@@ -44,7 +44,7 @@ const DEFAULT_SERVER_NAME = 'rabbitmq';
 /** `remit asyncapi <module>`: the events of a module's schemas as an AsyncAPI document. */
 export const asyncapiCommand = defineCommand({
   name: 'asyncapi',
-  summary: 'print an AsyncAPI 3.0 document of the events a module\u2019s schemas describe (no broker needed)',
+  summary: 'print an AsyncAPI 3.0 document of a module\u2019s event schemas (no broker needed)',
   help: HELP,
   options: {
     export: { type: 'string' },
