@@ -3,6 +3,7 @@ import { maskUrl } from './amqp/amqp-options.js';
 import type { AsyncAPIChannel, AsyncAPIDocument, AsyncAPIOperation, AsyncAPIServer } from './asyncapi-document.js';
 import { type AsyncAPICodec, exportJsonSchema, type JsonSchemaExporter, relocateRefs } from './asyncapi-schema.js';
 import { bodySchema, channelBinding, headersSchema, MESSAGE_PROPERTIES, RECEIVE_DESCRIPTION } from './asyncapi-wire.js';
+import { WIRE_VERSION } from './envelope.js';
 import { ConfigError } from './errors.js';
 import type { EventSchemas } from './schema-types.js';
 
@@ -87,7 +88,7 @@ export function toAsyncAPI(source: AsyncAPISource, info: AsyncAPIInfo, options: 
       version: info.version,
       description:
         info.description ??
-        `Events of ${service === undefined ? 'a remit bus' : `the ${service} service`} on RabbitMQ, in remit's wire format version 1.`,
+        `Events of ${service === undefined ? 'a remit bus' : `the ${service} service`} on RabbitMQ, in remit's wire format version ${WIRE_VERSION}.`,
     },
     ...(servers === undefined ? {} : { servers }),
     defaultContentType: 'application/json',
@@ -99,7 +100,8 @@ export function toAsyncAPI(source: AsyncAPISource, info: AsyncAPIInfo, options: 
     const key = keys.take(event);
     const exported = exportJsonSchema(schema, event, codec, jsonSchema);
     document.components.schemas[key] = relocateRefs(exported.schema, `/components/schemas/${key}`);
-    const summary = typeof exported.schema.description === 'string' ? exported.schema.description : undefined;
+    // A stand-in's description explains the missing schema; only a real schema's describes the event.
+    const summary = exported.exported && typeof exported.schema.description === 'string' ? exported.schema.description : undefined;
     document.channels[key] = channel(event, key, exchange, codec, summary);
     document.operations[`${key}.send`] = operation('send', event, key, service);
     document.operations[`${key}.receive`] = operation('receive', event, key, service);

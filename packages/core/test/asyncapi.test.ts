@@ -132,6 +132,7 @@ describe('toAsyncAPI()', () => {
     const payload = payloadOf(document, 'user.created');
     expect(Object.keys(payload)).toEqual(['description']);
     expect(payload.description).toContain('valibot schema of "user.created" cannot export JSON Schema');
+    expect(document.channels['user.created']?.messages['user.created']).not.toHaveProperty('summary');
   });
 
   it('takes JSON Schema from the jsonSchema option for validators that cannot export it', () => {
