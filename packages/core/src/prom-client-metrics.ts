@@ -34,15 +34,23 @@ const registered = new WeakMap<PrometheusRegistry, { sources: Set<MetricsSource>
  */
 function registryMetric(definition: MetricDefinition, sources: Set<MetricsSource>): RegistryMetric {
   const { name, help, type } = definition;
-  return {
+  const metric: RegistryMetric = {
     name,
     help,
     type,
     aggregator: 'sum',
-    get: async () => ({ name, help, type, aggregator: 'sum', values: [...sources].map(readMetrics).flatMap(definition.samples) }),
+    // metric.name, not name: an OpenMetrics registry renames counters (drops `_total`) before reading them.
+    get: async () => ({
+      name: metric.name,
+      help,
+      type,
+      aggregator: 'sum',
+      values: [...sources].map(readMetrics).flatMap(definition.samples),
+    }),
     // Counted by the bus, not by prom-client: `registry.resetMetrics()` has nothing of remit's to reset.
     reset: () => {},
   };
+  return metric;
 }
 
 /**
