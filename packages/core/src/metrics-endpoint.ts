@@ -38,9 +38,10 @@ export interface MetricsResponse {
 
 const ROUTE_KEYS = ['registry', 'promClient'];
 
-function isModuleNotFound(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+/** prom-client itself is missing (not one of its own dependencies, which is a broken install to report). */
+function isPromClientMissing(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(message).includes("'prom-client'");
 }
 
 /**
@@ -59,7 +60,9 @@ export function metricsRoute(
   const { registry, promClient } = checked as MetricsRouteOptions;
   if (promClient !== undefined && typeof promClient !== 'boolean') throw new ConfigError('promClient', 'expected true or false.');
   if (registry !== undefined) {
-    if (typeof registry?.metrics !== 'function') throw new ConfigError('registry', 'expected a prom-client Registry (e.g. `register` from prom-client).');
+    if (typeof registry?.metrics !== 'function') {
+      throw new ConfigError('registry', 'expected a prom-client Registry (e.g. `register` from prom-client).');
+    }
     registerPrometheusMetrics(source, registry);
   }
   const own = async (): Promise<MetricsResponse> => ({ contentType: PROMETHEUS_CONTENT_TYPE, body: prometheusText(source) });
@@ -76,7 +79,7 @@ export function metricsRoute(
             return found;
           },
           (error: unknown) => {
-            if (isModuleNotFound(error)) return null;
+            if (isPromClientMissing(error)) return null;
             throw error;
           },
         );

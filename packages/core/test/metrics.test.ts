@@ -167,6 +167,9 @@ describe('metricsRoute', () => {
     const publisher = bus(memoryBroker(), { service: 'broken' });
     const scrape = metricsRoute(publisher, {}, () => Promise.reject(new SyntaxError('Unexpected token')));
     await expect(scrape()).rejects.toThrow(SyntaxError);
+    const dependencyMissing = Object.assign(new Error("Cannot find module 'tdigest'"), { code: 'MODULE_NOT_FOUND' });
+    const incomplete = metricsRoute(publisher, {}, () => Promise.reject(dependencyMissing));
+    await expect(incomplete()).rejects.toThrow(/tdigest/);
   });
 
   it('rejects unknown and mistyped options with ConfigError naming the field', () => {

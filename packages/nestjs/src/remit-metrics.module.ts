@@ -19,10 +19,14 @@ const DEFAULT_PATH = '/metrics';
 @Module({})
 export class RemitMetricsModule {
   static register(options: RemitMetricsModuleOptions = {}): DynamicModule {
-    if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'expected an object: { path?, registry?, promClient?, controller? }.');
+    if (typeof options !== 'object' || options === null) {
+      throw new ConfigError('options', 'expected an object: { path?, registry?, promClient?, controller? }.');
+    }
     const { path = DEFAULT_PATH, controller = RemitMetricsController, ...route } = options;
     if (typeof path !== 'string' || path.length === 0) throw new ConfigError('path', "expected a route path such as '/metrics'.");
-    if (typeof controller !== 'function') throw new ConfigError('controller', 'expected a controller class (RemitMetricsController or a subclass).');
+    if (typeof controller !== 'function') {
+      throw new ConfigError('controller', 'expected a controller class (RemitMetricsController or a subclass).');
+    }
     // The path is set on the class, as @Controller(path) would, so one controller serves any path.
     Reflect.defineMetadata(PATH_METADATA, path, controller);
     return {
