@@ -73,7 +73,8 @@ describe('registerPrometheusMetrics with a real prom-client Registry', () => {
   it('renders in OpenMetrics too, with counters named by prom-client', async () => {
     const shop = await startedBus('shop');
     await shop.publish('order.placed', {});
-    const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+    const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     registerPrometheusMetrics(shop, registry);
     const text = await registry.metrics();
     expect(text).toContain('# TYPE remit_events_published counter');
