@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Dispatcher } from './dispatcher.js';
 import type { EnvelopeSource } from './envelope.js';
+import type { EventMetrics } from './event-metrics.js';
 import { EventPublisher } from './event-publisher.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { codecLookup, type NormalizedBusOptions } from './options.js';
@@ -17,6 +18,7 @@ export interface BusContext {
   transport: Transport;
   registry: HandlerRegistry;
   stats: BusStats;
+  metrics: EventMetrics;
   /** starting or started: new consumers (a group, a request name) start at once. */
   consuming(): boolean;
   started(): boolean;
@@ -41,7 +43,7 @@ export interface BusParts {
  * to the publisher, a presence leave ends the publisher's wait).
  */
 export function wireBus(options: NormalizedBusOptions, context: BusContext): BusParts {
-  const { transport, registry, stats, consuming, track, report } = context;
+  const { transport, registry, stats, metrics, consuming, track, report } = context;
   const source: EnvelopeSource = { service: options.service, instanceId: options.instanceId };
   const codecs = codecLookup(options);
   // A fresh suffix per run: a restarted instance with the same id never meets its old exclusive queue.
@@ -59,6 +61,7 @@ export function wireBus(options: NormalizedBusOptions, context: BusContext): Bus
     retry: options.retry,
     dedupWindow: options.dedupWindow,
     stats,
+    metrics,
     deadLetter: (message) => publish({ message, target: 'dead', timeoutMs: options.publishTimeoutMs }),
     settled: (message, outcome) => publisher?.acks.send(message, outcome === 'handled' ? 'handled' : 'failed'),
   });
@@ -115,6 +118,7 @@ export function wireBus(options: NormalizedBusOptions, context: BusContext): Bus
     registry,
     dispatcher,
     stats,
+    metrics,
     ackQueue: presenceQueue,
     live: () => presence.live(),
     joined: () => presence.joined(),

@@ -15,6 +15,7 @@ import type { RequestClient } from './request-client.js';
 import type { RequestServer } from './request-server.js';
 import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './request-types.js';
 import { toError } from './retry.js';
+import { EventMetrics } from './event-metrics.js';
 import { emptyStats } from './stats.js';
 import { StatusTracker } from './status-tracker.js';
 import type { Subscriptions } from './subscriptions.js';
@@ -61,6 +62,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
   readonly #presence: Presence;
   readonly #broadcast: BroadcastConsumer;
   readonly #stats = emptyStats();
+  readonly #metrics = new EventMetrics();
   #lifecycle: Lifecycle = 'idle';
   #startPromise: Promise<void> | null = null;
   #closePromise: Promise<void> | null = null;
@@ -75,6 +77,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
       transport: this.#transport,
       registry: this.#registry,
       stats: this.#stats,
+      metrics: this.#metrics,
       consuming: () => this.#lifecycle === 'started' || this.#lifecycle === 'starting',
       started: () => this.#lifecycle === 'started',
       track: (work) => this.#track(work),
@@ -223,7 +226,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
   }
 
   stats(): BusStats {
-    return { ...this.#stats };
+    return { ...this.#stats, events: this.#metrics.snapshot() };
   }
 
   onStatus(listener: (change: StatusChange) => void): Unsubscribe {

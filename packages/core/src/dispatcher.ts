@@ -2,6 +2,7 @@ import { DedupWindow } from './dedup-window.js';
 import { isForMe } from './destination.js';
 import { type CodecLookup, type DecodedEvent, fromWireMessage, Header, toDeadLetter, type DeadLetterDetails } from './envelope.js';
 import { DecodeError } from './errors.js';
+import type { EventMetrics } from './event-metrics.js';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry.js';
 import type { BackoffOptions } from './retry.js';
 import { toError, withRetry } from './retry.js';
@@ -23,6 +24,8 @@ export interface DispatcherDeps {
   retry: BackoffOptions;
   dedupWindow: number;
   stats: BusStats;
+  /** Per-event counters and handler durations. */
+  metrics: EventMetrics;
   report(failure: FailureReport): void;
   /** Publishes a dead letter and resolves once the broker confirmed it. */
   deadLetter(message: WireMessage): Promise<unknown>;
@@ -49,6 +52,7 @@ export class Dispatcher {
   async dispatch(delivery: Delivery, role: QueueRole): Promise<void> {
     const deps = this.#deps;
     deps.stats.received++;
+    deps.metrics.of(delivery.message.properties.type || delivery.message.routingKey).received++;
     // The publisher ran its own broadcast handlers directly (`local`), or chose not to; its broker
     // copy is dropped before paying for a decode.
     if (role.kind === 'broadcast' && delivery.message.properties.headers[Header.instance] === deps.instanceId) {
@@ -113,19 +117,30 @@ export class Dispatcher {
   async run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string): Promise<RunOutcome> {
     const deps = this.#deps;
     if (handlers.length === 0) return 'handled';
+    const counters = deps.metrics.of(event.name);
     const results = await Promise.all(
       handlers.map(async (handler) => ({
         handler,
-        result: await withRetry(() => handler.run(event.payload, event.meta), deps.retry, () => deps.stats.retried++),
+        result: await withRetry(
+          () => handler.run(event.payload, event.meta),
+          deps.retry,
+          () => {
+            deps.stats.retried++;
+            counters.retried++;
+          },
+          counters,
+        ),
       })),
     );
     const failures = results.flatMap(({ handler, result }) => (result.ok ? [] : [{ handler, ...result }]));
     if (failures.length === 0) {
       deps.stats.handled++;
+      counters.handled++;
       return 'handled';
     }
     for (const failure of failures) {
       deps.stats.failed++;
+      counters.failed++;
       deps.report({
         kind: 'handler',
         error: failure.error,
@@ -158,6 +173,7 @@ export class Dispatcher {
     try {
       await deps.deadLetter(toDeadLetter(message, { ...details, deadBy: deps.instanceId }));
       deps.stats.deadLettered++;
+      deps.metrics.of(details.event ?? message.routingKey).deadLettered++;
       return true;
     } catch (caught) {
       deps.report({ kind: 'dead-letter', error: toError(caught), event: details.event ?? message.routingKey });

@@ -3,6 +3,7 @@ import type { Codec } from './codec.js';
 import { DeliveryAcks } from './delivery-acks.js';
 import { destinationHeaders, matches, parseDestination } from './destination.js';
 import type { Dispatcher } from './dispatcher.js';
+import type { EventMetrics } from './event-metrics.js';
 import { type CodecLookup, type EnvelopeSource, fromWireMessage, Header, toWireMessage } from './envelope.js';
 import { ConfigError, RemitError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
@@ -24,6 +25,7 @@ export interface EventPublisherDeps {
   registry: HandlerRegistry;
   dispatcher: Dispatcher;
   stats: BusStats;
+  metrics: EventMetrics;
   /** This bus's presence queue, where acks come back. */
   ackQueue: string;
   /** Instances live now, this one included. */
@@ -80,6 +82,8 @@ export class EventPublisher {
       : [];
     const acks = ack ? this.acks.collect(id, expected, ackTimeoutMs) : null;
     deps.stats.published++;
+    const counters = deps.metrics.of(name);
+    counters.published++;
     if (local) this.#runLocal(name, message, acks ? (handled) => this.acks.record(id, self, handled ? 'handled' : 'failed') : undefined);
     try {
       await deps.publish({ message, target: 'events', timeoutMs: deps.publishTimeoutMs });
@@ -88,6 +92,7 @@ export class EventPublisher {
       throw error;
     }
     deps.stats.confirmed++;
+    counters.confirmed++;
     return acks?.report;
   }
 

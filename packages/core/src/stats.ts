@@ -1,6 +1,6 @@
 import type { BusStats } from './types.js';
 
-/** Every counter of `stats()`, at zero. */
+/** Every counter of `stats()`, at zero. (The bus keeps per-event counters in EventMetrics; `stats()` copies them into `events`.) */
 export function emptyStats(): BusStats {
   return {
     published: 0,
@@ -14,5 +14,6 @@ export function emptyStats(): BusStats {
     unroutable: 0,
     notForMe: 0,
     reconnects: 0,
+    events: {},
   };
 }

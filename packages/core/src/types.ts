@@ -1,3 +1,5 @@
+import type { EventStats } from './metrics-types.js';
+
 /**
  * The event map: event names to payload types. One map types publishing, handlers and every adapter.
  *
@@ -133,6 +135,8 @@ export interface BusStats {
   /** Events addressed (`to`) to another service or instance, dropped here without running handlers. */
   notForMe: number;
   reconnects: number;
+  /** The same counters per event name, with a handler-duration histogram (see docs/metrics.md). */
+  events: Record<string, EventStats>;
 }
 
 /** Where a failure happened, for `onError`. */

@@ -5,5 +5,7 @@ export type { EventStreamHandler } from './event-stream.js';
 export type { EventStreamOptions } from './event-stream-options.js';
 export { health } from './health.js';
 export type { HealthBody } from './health.js';
+export { metrics } from './metrics.js';
+export type { MetricsOptions } from './metrics.js';
 export { toBrowserJson } from './browser-json.js';
 export type { Register, RegisteredEvents, RegisteredRequests } from './request-bus.js';

@@ -6,3 +6,7 @@ export { RemitHealthIndicator } from './remit-health.indicator.js';
 export type { RemitHealthDetail, RemitHealthIndicatorResult } from './remit-health.indicator.js';
 export type { RemitModuleOptions, RemitEventEmitterOptions } from './remit-module-options.js';
 export { REMIT_MODULE_OPTIONS } from './remit.module-definition.js';
+export { RemitMetricsModule } from './remit-metrics.module.js';
+export { RemitMetricsController } from './remit-metrics.controller.js';
+export { RemitMetrics } from './remit-metrics.service.js';
+export type { RemitMetricsModuleOptions } from './remit-metrics-options.js';

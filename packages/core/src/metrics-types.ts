@@ -1,0 +1,32 @@
+/**
+ * How long one event's handlers took, as a Prometheus histogram: `buckets` are cumulative (each
+ * counts the runs that took at most `le` seconds), `count` is every run and `sum` their total
+ * seconds. Each handler attempt is one run, a retried one included.
+ */
+export interface HandlerDurationStats {
+  readonly buckets: ReadonlyArray<{ readonly le: number; readonly count: number }>;
+  readonly sum: number;
+  readonly count: number;
+}
+
+/**
+ * The counters of `stats()` for one event name. They add up to the bus-wide counters of the same
+ * name (`stats().handled` is the sum of every event's `handled`).
+ */
+export interface EventStats {
+  /** `publish()` calls that sent this event. */
+  readonly published: number;
+  /** Published events the broker confirmed. */
+  readonly confirmed: number;
+  /** Deliveries from the broker, this instance's own broadcast copies included. */
+  readonly received: number;
+  /** Events whose handlers all succeeded. */
+  readonly handled: number;
+  /** Handlers that still failed after their last retry (one per failing handler). */
+  readonly failed: number;
+  /** Handler attempts that failed and were tried again. */
+  readonly retried: number;
+  /** Events moved to the dead-letter queue (failed handlers or undecodable messages). */
+  readonly deadLettered: number;
+  readonly handlerDuration: HandlerDurationStats;
+}
