@@ -8,6 +8,7 @@ import { ConfigError, RemitError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { encodePayload } from './outgoing.js';
 import type { DeliveryReport, InstanceRef } from './presence-types.js';
+import type { Tracing } from './tracing.js';
 import type { PublishRequest, SendTarget, WireMessage } from './transport.js';
 import type { AckPublishOptions, BusStats, FailureReport, PublishOptions } from './types.js';
 import { integer, rejectUnknownKeys, requireRecord } from './validate.js';
@@ -34,6 +35,8 @@ export interface EventPublisherDeps {
   send(message: WireMessage, target: SendTarget): boolean;
   track(work: Promise<unknown>): void;
   report(failure: FailureReport): void;
+  /** A PRODUCER span per publish; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -69,6 +72,8 @@ export class EventPublisher {
       persistent: options.persistent ?? true,
       control: { ...destinationHeaders(to), ...(ack ? { [Header.ackTo]: deps.ackQueue } : {}) },
     });
+    // Started before local handlers run: their spans are its children, as remote handlers' are.
+    const span = deps.tracing?.publish(message);
     const self = { service: deps.source.service, instance: deps.source.instanceId };
     const local = options.local !== false && matches(to, self);
     const id = message.properties.messageId ?? '';
@@ -85,8 +90,10 @@ export class EventPublisher {
       await deps.publish({ message, target: 'events', timeoutMs: deps.publishTimeoutMs });
     } catch (error) {
       acks?.cancel();
+      span?.fail(error);
       throw error;
     }
+    span?.succeed();
     deps.stats.confirmed++;
     return acks?.report;
   }
