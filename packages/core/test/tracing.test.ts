@@ -66,7 +66,7 @@ function refusingPublishes(factory: TransportFactory): TransportFactory {
       return {
         start: (hooks) => inner.start(hooks),
         publish: async () => {
-          throw new PublishTimeoutError(5);
+          throw new PublishTimeoutError('order.created', 5);
         },
         send: (message, target) => inner.send(message, target),
         consume: (queue, prefetch, onDelivery) => inner.consume(queue, prefetch, onDelivery),
