@@ -117,7 +117,7 @@ export class Dispatcher {
   run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string, group?: string): Promise<RunOutcome> {
     if (handlers.length === 0) return Promise.resolve('handled');
     const tracing = this.#deps.tracing;
-    if (tracing) return tracing.process(event, message, queue, group, (span) => this.#run(handlers, event, message, queue, span));
+    if (tracing?.enabled) return tracing.process(event, message, queue, group, (span) => this.#run(handlers, event, message, queue, span));
     return this.#run(handlers, event, message, queue, undefined);
   }
 

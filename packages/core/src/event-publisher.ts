@@ -73,7 +73,7 @@ export class EventPublisher {
       control: { ...destinationHeaders(to), ...(ack ? { [Header.ackTo]: deps.ackQueue } : {}) },
     });
     // Started before local handlers run: their spans are its children, as remote handlers' are.
-    const span = deps.tracing?.publish(message);
+    const span = deps.tracing?.enabled ? deps.tracing.publish(message) : undefined;
     const self = { service: deps.source.service, instance: deps.source.instanceId };
     const local = options.local !== false && matches(to, self);
     const id = message.properties.messageId ?? '';

@@ -133,7 +133,7 @@ export class RequestClient {
     message.properties.correlationId = correlationId;
     return new Promise((resolve, reject) => {
       const entry = new PendingRequest(this.#waiting, correlationId, name, message, timeoutMs, Date.now() + timeoutMs, signal, resolve, reject);
-      if (deps.tracing) entry.span = deps.tracing.request(message);
+      if (deps.tracing?.enabled) entry.span = deps.tracing.request(message);
       this.#waiting.pending.set(correlationId, entry);
       this.#send(entry);
     });

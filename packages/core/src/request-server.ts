@@ -146,7 +146,7 @@ export class RequestServer {
       return { status: 'error', codec: 'json', body: errorBody(error, false) };
     }
     try {
-      const result = await (deps.tracing ? deps.tracing.serve(request, message, delivery.queue, served.fn) : served.fn(request.payload, request.meta));
+      const result = await (deps.tracing?.enabled ? deps.tracing.serve(request, message, delivery.queue, served.fn) : served.fn(request.payload, request.meta));
       return { status: 'ok', codec: deps.codec.name, body: encodePayload(deps.codec, `reply to ${request.name}`, result, deps.maxPayloadBytes) };
     } catch (caught) {
       deps.report({ kind: 'request', error: toError(caught), event: request.name, id: request.meta.id, handler: served.label });

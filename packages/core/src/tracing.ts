@@ -1,4 +1,4 @@
-import type { Attributes, Context, Span, SpanContext, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanContext, Tracer, TracerProvider } from '@opentelemetry/api';
 import type { DecodedEvent } from './envelope.js';
 import { text } from './envelope.js';
 import { type OtelApiModule, otelApi } from './otel-api.js';
@@ -66,20 +66,40 @@ function failed(span: Span, error: unknown): void {
  * for a request until its reply, SERVER around a request handler. The sending side writes its
  * span's context into the `traceparent` and `tracestate` headers; the receiving side starts its
  * span as a child of that context and runs the handlers in it, so the application's own spans
- * nest under it. Made only when tracing is on and `@opentelemetry/api` is installed: the bus's
- * parts check one field and do nothing more otherwise.
+ * nest under it. Made only when tracing is on and `@opentelemetry/api` is installed, and used only
+ * while `enabled`: the bus's parts check that and do nothing more otherwise.
  */
 export class Tracing {
   readonly #api: OtelApiModule;
-  readonly #tracer: Tracer;
   readonly #system: string;
+  #tracer: Tracer | undefined;
 
   /** `system`: `messaging.system` (`rabbitmq`, or the kind of a non-AMQP transport). */
   constructor(api: OtelApiModule, system: string) {
     this.#api = api;
-    // A proxy until the application registers its provider, so a bus made before the SDK still traces.
-    this.#tracer = api.trace.getTracer(TRACER_NAME);
     this.#system = system;
+  }
+
+  /**
+   * Whether an SDK records spans: false until the application registers a tracer provider. The
+   * API alone is often installed (other libraries depend on it); without a provider every span
+   * would be a no-op, so the bus skips spans, closures and headers altogether.
+   */
+  get enabled(): boolean {
+    return this.#tracer !== undefined || this.#findTracer() !== undefined;
+  }
+
+  #findTracer(): Tracer | undefined {
+    const provider: TracerProvider & { getDelegateTracer?(name: string): Tracer | undefined } = this.#api.trace.getTracerProvider();
+    // The API registers every provider behind its proxy, which has a delegate once one is registered.
+    // Asked per operation until then: one property read, no allocation.
+    this.#tracer = typeof provider.getDelegateTracer === 'function' ? provider.getDelegateTracer(TRACER_NAME) : provider.getTracer(TRACER_NAME);
+    return this.#tracer;
+  }
+
+  /** The SDK's tracer; callers checked `enabled` first, which found it. */
+  get #sdkTracer(): Tracer {
+    return this.#tracer ?? this.#api.trace.getTracer(TRACER_NAME);
   }
 
   /**
@@ -90,7 +110,7 @@ export class Tracing {
   publish(message: WireMessage): OperationSpan {
     const name = message.routingKey;
     const attributes = this.#messageAttributes('send', 'publish', message);
-    const span = this.#tracer.startSpan(`publish ${name}`, { kind: this.#api.SpanKind.PRODUCER, attributes }, this.#sendingParent(message));
+    const span = this.#sdkTracer.startSpan(`publish ${name}`, { kind: this.#api.SpanKind.PRODUCER, attributes }, this.#sendingParent(message));
     this.#inject(span.spanContext(), message.properties.headers);
     return new TracedOperation(span);
   }
@@ -111,7 +131,7 @@ export class Tracing {
     attributes[PUBLISHER_INSTANCE] = event.meta.instance;
     attributes[REDELIVERED] = event.meta.redelivered;
     const parent = this.#receivedContext(message);
-    const span = this.#tracer.startSpan(`process ${event.name}`, { kind: api.SpanKind.CONSUMER, attributes }, parent);
+    const span = this.#sdkTracer.startSpan(`process ${event.name}`, { kind: api.SpanKind.CONSUMER, attributes }, parent);
     const running = api.context.with(api.trace.setSpan(parent, span), run, undefined, span);
     return running.then(
       (outcome) => {
@@ -138,7 +158,7 @@ export class Tracing {
     const name = message.routingKey;
     const attributes = this.#messageAttributes('send', 'request', message);
     if (message.properties.correlationId !== undefined) attributes[CONVERSATION_ID] = message.properties.correlationId;
-    const span = this.#tracer.startSpan(`request ${name}`, { kind: this.#api.SpanKind.CLIENT, attributes }, this.#sendingParent(message));
+    const span = this.#sdkTracer.startSpan(`request ${name}`, { kind: this.#api.SpanKind.CLIENT, attributes }, this.#sendingParent(message));
     this.#inject(span.spanContext(), message.properties.headers);
     return new TracedOperation(span);
   }
@@ -153,7 +173,7 @@ export class Tracing {
     attributes[PUBLISHER_INSTANCE] = request.meta.instance;
     attributes[REDELIVERED] = request.meta.redelivered;
     const parent = this.#receivedContext(message);
-    const span = this.#tracer.startSpan(`handle ${request.name}`, { kind: api.SpanKind.SERVER, attributes }, parent);
+    const span = this.#sdkTracer.startSpan(`handle ${request.name}`, { kind: api.SpanKind.SERVER, attributes }, parent);
     try {
       return await api.context.with(api.trace.setSpan(parent, span), handler, undefined, request.payload, request.meta);
     } catch (error) {

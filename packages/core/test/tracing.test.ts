@@ -253,6 +253,22 @@ describe('tracing of events', () => {
     expect(heard?.headers).toEqual({ tracestate: 'kept=1' });
     expect(spans()).toEqual([]);
   });
+  it('traces once a tracer provider is registered, even for a bus made before it', async () => {
+    trace.disable();
+    const { publisher, consumer, start } = await pair(memoryBroker());
+    let handled = 0;
+    consumer.on('order.created', () => {
+      handled++;
+    });
+    await start();
+    await publisher.publish('order.created', { id: 'o-10' });
+    await until(() => handled === 1, 'the first event');
+    expect(spans()).toEqual([]);
+    trace.setGlobalTracerProvider(provider);
+    await publisher.publish('order.created', { id: 'o-11' });
+    await until(hasSpan('process order.created'), 'the consumer span');
+    expect(parentOf(named('process order.created'))).toBe(idOf(named('publish order.created')));
+  });
 });
 
 describe('tracing of requests', () => {
