@@ -72,8 +72,6 @@ export class EventPublisher {
       persistent: options.persistent ?? true,
       control: { ...destinationHeaders(to), ...(ack ? { [Header.ackTo]: deps.ackQueue } : {}) },
     });
-    // Started before local handlers run: their spans are its children, as remote handlers' are.
-    const span = deps.tracing?.enabled ? deps.tracing.publish(message) : undefined;
     const self = { service: deps.source.service, instance: deps.source.instanceId };
     const local = options.local !== false && matches(to, self);
     const id = message.properties.messageId ?? '';
@@ -85,6 +83,8 @@ export class EventPublisher {
       : [];
     const acks = ack ? this.acks.collect(id, expected, ackTimeoutMs) : null;
     deps.stats.published++;
+    // Started before local handlers run: their spans are its children, as remote handlers' are.
+    const span = deps.tracing?.enabled ? deps.tracing.publish(message) : undefined;
     if (local) this.#runLocal(name, message, acks ? (handled) => this.acks.record(id, self, handled ? 'handled' : 'failed') : undefined);
     try {
       await deps.publish({ message, target: 'events', timeoutMs: deps.publishTimeoutMs });
