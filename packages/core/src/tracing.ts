@@ -25,6 +25,8 @@ const PUBLISHER_SERVICE = 'remit.publisher.service';
 const PUBLISHER_INSTANCE = 'remit.publisher.instance';
 const REDELIVERED = 'remit.redelivered';
 const OUTCOME = 'remit.outcome';
+// SpanStatusCode.ERROR, a stable value of the API (only the API's types are imported here).
+const STATUS_ERROR = 2;
 
 /** What the dispatcher tells the span of the event it runs handlers for (an OpenTelemetry Span fits). */
 export interface HandlingSpan {
@@ -57,8 +59,7 @@ function failed(span: Span, error: unknown): void {
   const exception = error instanceof Error ? error : new Error(String(error));
   span.recordException(exception);
   span.setAttribute(ERROR_TYPE, exception.name);
-  // SpanStatusCode.ERROR, a stable value of the API.
-  span.setStatus({ code: 2, message: exception.message });
+  span.setStatus({ code: STATUS_ERROR, message: exception.message });
 }
 
 /**
@@ -140,7 +141,7 @@ export class Tracing {
           // Dead-lettered: in the dead-letter queue; kept: even that failed, back in its queue.
           span.addEvent(outcome === 'dead-lettered' ? 'remit.dead_lettered' : 'remit.requeued');
           span.setAttribute(ERROR_TYPE, 'handler-failed');
-          span.setStatus({ code: 2, message: outcome === 'dead-lettered' ? 'handler failed; event dead-lettered' : 'handler failed; event requeued' });
+          span.setStatus({ code: STATUS_ERROR, message: outcome === 'dead-lettered' ? 'handler failed; event dead-lettered' : 'handler failed; event requeued' });
         }
         span.end();
         return outcome;
