@@ -10,6 +10,7 @@ import {
   memoryBroker,
   type MemoryBroker,
   PublishTimeoutError,
+  type PublishTarget,
   RemoteError,
   RequestTimeoutError,
   type Transport,
@@ -57,16 +58,17 @@ async function pair(broker: MemoryBroker) {
   return { publisher, consumer, start: () => Promise.all([publisher.start(), consumer.start()]) };
 }
 
-/** A transport whose broker never confirms a publish, for the failure path. */
-function refusingPublishes(factory: TransportFactory): TransportFactory {
+/** A transport whose broker never confirms a publish to `refused` (events or dead letters), for the failure paths. */
+function refusingPublishes(factory: TransportFactory, refused: PublishTarget = 'events'): TransportFactory {
   return {
     kind: factory.kind,
     create(context) {
       const inner: Transport = factory.create(context);
       return {
         start: (hooks) => inner.start(hooks),
-        publish: async () => {
-          throw new PublishTimeoutError('order.created', 5);
+        publish: async (request) => {
+          if (request.target !== refused) return inner.publish(request);
+          throw new PublishTimeoutError(request.message.routingKey, 5);
         },
         send: (message, target) => inner.send(message, target),
         consume: (queue, prefetch, onDelivery) => inner.consume(queue, prefetch, onDelivery),
@@ -184,6 +186,25 @@ describe('tracing of events', () => {
     expect(exception?.attributes).toMatchObject({ 'exception.type': 'TypeError', 'exception.message': 'card declined' });
     expect(processed.events.map((event) => event.name)).toContain('remit.dead_lettered');
     expect(named('publish order.created').status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('records that an event whose dead-lettering failed went back to its queue', async () => {
+    const broker = memoryBroker();
+    const publisher = bus(broker, { service: 'orders' });
+    const consumer = bus(broker, { service: 'billing', retry: { attempts: 1, initialDelayMs: 1 }, transport: refusingPublishes(memory(broker), 'dead') });
+    consumer.on('order.created', () => {
+      throw new Error('card declined');
+    });
+    await Promise.all([publisher.start(), consumer.start()]);
+    await publisher.publish('order.created', { id: 'o-12' });
+    await until(hasSpan('process order.created'), 'the consumer span');
+    // Requeued, the event comes back and fails again: every attempt says so.
+    const processed = spans().filter((span) => span.name === 'process order.created');
+    for (const span of processed) {
+      expect(span.attributes['remit.outcome']).toBe('kept');
+      expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'handler failed; event requeued' });
+      expect(span.events.map((event) => event.name)).toEqual(['exception', 'remit.requeued']);
+    }
   });
 
   it('marks the publish span ERROR when the broker does not confirm', async () => {
