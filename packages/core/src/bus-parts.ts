@@ -10,6 +10,7 @@ import { Presence } from './presence.js';
 import { RequestClient } from './request-client.js';
 import { RequestServer } from './request-server.js';
 import { Subscriptions } from './subscriptions.js';
+import { createTracing } from './tracing.js';
 import type { PublishRequest, SendTarget, Transport, WireMessage } from './transport.js';
 import type { BusStats, FailureReport } from './types.js';
 
@@ -50,7 +51,8 @@ export function wireBus(options: NormalizedBusOptions, context: BusContext): Bus
   const presenceQueue = `remit.presence.${options.service}.${options.instanceId}.${randomUUID().slice(0, 8)}`;
   const publish = (request: PublishRequest) => transport.publish(request);
   const send = (message: WireMessage, target: SendTarget) => transport.send(message, target);
-  const common = { source, codecs, maxPayloadBytes: options.maxPayloadBytes, publish, send, report };
+  const tracing = createTracing(options.tracing, options.transport.kind);
+  const common = { source, codecs, maxPayloadBytes: options.maxPayloadBytes, publish, send, report, tracing };
   // The publisher is made last but heard from first; these hooks reach it once it exists.
   let publisher: EventPublisher | undefined;
   const dispatcher = new Dispatcher({

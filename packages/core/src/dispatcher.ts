@@ -6,6 +6,7 @@ import type { EventMetrics } from './event-metrics.js';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry.js';
 import type { BackoffOptions } from './retry.js';
 import { toError, withRetry } from './retry.js';
+import type { HandlingSpan, Tracing } from './tracing.js';
 import type { Delivery, WireMessage } from './transport.js';
 import type { BusStats, FailureReport } from './types.js';
 
@@ -31,6 +32,8 @@ export interface DispatcherDeps {
   deadLetter(message: WireMessage): Promise<unknown>;
   /** A broadcast event was handled or dead-lettered here (its publisher may want an ack). */
   settled(message: WireMessage, outcome: Exclude<RunOutcome, 'kept'>): void;
+  /** Spans around handlers; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -98,7 +101,8 @@ export class Dispatcher {
     running.add(id);
     const handlers =
       role.kind === 'broadcast' ? deps.registry.takeBroadcast(event.name) : deps.registry.takeGroup(role.group, event.name);
-    const outcome = await this.run(handlers, event, delivery.message, delivery.queue).finally(() => running.delete(id));
+    const group = role.kind === 'group' ? role.group : undefined;
+    const outcome = await this.run(handlers, event, delivery.message, delivery.queue, group).finally(() => running.delete(id));
     if (outcome === 'kept') {
       delivery.requeue();
       return;
@@ -114,9 +118,15 @@ export class Dispatcher {
    * Runs handlers for one event. `kept`: they failed and the event could not be dead-lettered, so
    * the caller keeps the message for another attempt.
    */
-  async run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string): Promise<RunOutcome> {
+  run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string, group?: string): Promise<RunOutcome> {
+    if (handlers.length === 0) return Promise.resolve('handled');
+    const tracing = this.#deps.tracing;
+    if (tracing?.enabled) return tracing.process(event, message, queue, group, (span) => this.#run(handlers, event, message, queue, span));
+    return this.#run(handlers, event, message, queue, undefined);
+  }
+
+  async #run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string, span: HandlingSpan | undefined): Promise<RunOutcome> {
     const deps = this.#deps;
-    if (handlers.length === 0) return 'handled';
     const counters = deps.metrics.of(event.name);
     const results = await Promise.all(
       handlers.map(async (handler) => ({
@@ -141,6 +151,7 @@ export class Dispatcher {
     for (const failure of failures) {
       deps.stats.failed++;
       counters.failed++;
+      span?.recordException(failure.error);
       deps.report({
         kind: 'handler',
         error: failure.error,

@@ -9,6 +9,7 @@ import { ConfigError, RemitError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { encodePayload } from './outgoing.js';
 import type { DeliveryReport, InstanceRef } from './presence-types.js';
+import type { Tracing } from './tracing.js';
 import type { PublishRequest, SendTarget, WireMessage } from './transport.js';
 import type { AckPublishOptions, BusStats, FailureReport, PublishOptions } from './types.js';
 import { integer, rejectUnknownKeys, requireRecord } from './validate.js';
@@ -36,6 +37,8 @@ export interface EventPublisherDeps {
   send(message: WireMessage, target: SendTarget): boolean;
   track(work: Promise<unknown>): void;
   report(failure: FailureReport): void;
+  /** A PRODUCER span per publish; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -84,13 +87,17 @@ export class EventPublisher {
     deps.stats.published++;
     const counters = deps.metrics.of(name);
     counters.published++;
+    // Started before local handlers run: their spans are its children, as remote handlers' are.
+    const span = deps.tracing?.enabled ? deps.tracing.publish(message) : undefined;
     if (local) this.#runLocal(name, message, acks ? (handled) => this.acks.record(id, self, handled ? 'handled' : 'failed') : undefined);
     try {
       await deps.publish({ message, target: 'events', timeoutMs: deps.publishTimeoutMs });
     } catch (error) {
       acks?.cancel();
+      span?.fail(error);
       throw error;
     }
+    span?.succeed();
     deps.stats.confirmed++;
     counters.confirmed++;
     return acks?.report;

@@ -88,6 +88,13 @@ export interface BusOptions {
    * @default 60000
    */
   requestQueueExpiresMs?: number;
+  /**
+   * OpenTelemetry spans for publishes, handlers and requests, with the W3C `traceparent` and
+   * `tracestate` headers on the wire (docs/tracing.md). Takes effect only where the optional peer
+   * dependency `@opentelemetry/api` is installed; `false` turns it off even then.
+   * @default true
+   */
+  tracing?: boolean;
 }
 
 export interface NormalizedBusOptions {
@@ -109,6 +116,7 @@ export interface NormalizedBusOptions {
   heartbeatIntervalMs: number;
   requestTimeoutMs: number;
   requestQueueExpiresMs: number;
+  tracing: boolean;
 }
 
 const BUS_KEYS = [
@@ -128,6 +136,7 @@ const BUS_KEYS = [
   'heartbeatIntervalMs',
   'requestTimeoutMs',
   'requestQueueExpiresMs',
+  'tracing',
 ] as const;
 
 // Queue names are AMQP short strings (255 bytes) and appear in `remit.instance.<service>.<id>`.
@@ -174,6 +183,7 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
     throw new ConfigError('onError', 'expected a function.');
   }
   const initialDelayMs = integer('retry.initialDelayMs', retry.initialDelayMs, 100);
+  if (options.tracing !== undefined && typeof options.tracing !== 'boolean') throw new ConfigError('tracing', 'expected true or false.');
   return {
     service,
     instanceId,
@@ -197,6 +207,7 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
     heartbeatIntervalMs: integer('heartbeatIntervalMs', options.heartbeatIntervalMs, 5000, { min: 50, max: 3_600_000 }),
     requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 10_000, { min: 1, max: 2 ** 31 - 1 }),
     requestQueueExpiresMs: integer('requestQueueExpiresMs', options.requestQueueExpiresMs, 60_000, { min: 1000, max: 2 ** 31 - 1 }),
+    tracing: options.tracing !== false,
   };
 }
 

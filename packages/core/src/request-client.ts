@@ -5,6 +5,7 @@ import { ConfigError, ConnectionError, NoResponderError, RequestTimeoutError } f
 import { encodePayload } from './outgoing.js';
 import { readReply } from './reply.js';
 import type { RequestOptions } from './request-types.js';
+import type { OperationSpan, Tracing } from './tracing.js';
 import { REPLY_TO, type SendTarget, type WireMessage } from './transport.js';
 import { integer, rejectUnknownKeys, requireRecord } from './validate.js';
 
@@ -15,6 +16,8 @@ export interface RequestClientDeps {
   maxPayloadBytes: number;
   defaultTimeoutMs: number;
   send(message: WireMessage, target: SendTarget): boolean;
+  /** A CLIENT span per request; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /** Where a request waits for its reply, as seen by the request itself. */
@@ -31,6 +34,8 @@ class PendingRequest {
   /** Written on the current connection, which its reply must come back on. */
   sent = false;
   readonly timer: NodeJS.Timeout;
+  /** Ends with the request: at its reply, timeout or abort. */
+  span: OperationSpan | undefined = undefined;
 
   constructor(
     readonly waiting: Waiting,
@@ -54,11 +59,15 @@ class PendingRequest {
   }
 
   succeed(value: unknown): void {
-    if (this.#finish()) this.resolve(value);
+    if (!this.#finish()) return;
+    this.span?.succeed();
+    this.resolve(value);
   }
 
   fail(error: unknown): void {
-    if (this.#finish()) this.reject(error);
+    if (!this.#finish()) return;
+    this.span?.fail(error);
+    this.reject(error);
   }
 
   #finish(): boolean {
@@ -124,6 +133,7 @@ export class RequestClient {
     message.properties.correlationId = correlationId;
     return new Promise((resolve, reject) => {
       const entry = new PendingRequest(this.#waiting, correlationId, name, message, timeoutMs, Date.now() + timeoutMs, signal, resolve, reject);
+      if (deps.tracing?.enabled) entry.span = deps.tracing.request(message);
       this.#waiting.pending.set(correlationId, entry);
       this.#send(entry);
     });

@@ -6,6 +6,7 @@ import { encodePayload } from './outgoing.js';
 import { errorBody, NO_HANDLER_CODE, type Reply, toReplyMessage } from './reply.js';
 import type { HandleOptions, RequestHandler } from './request-types.js';
 import { toError } from './retry.js';
+import type { Tracing } from './tracing.js';
 import type { Delivery, QueueSpec, SendTarget, WireMessage } from './transport.js';
 import type { FailureReport, Unsubscribe } from './types.js';
 import { rejectUnknownKeys, requireRecord } from './validate.js';
@@ -27,6 +28,8 @@ export interface RequestServerDeps {
   /** Keeps the bus's close() waiting for a running handler and its reply. */
   track(work: Promise<unknown>): void;
   report(failure: FailureReport): void;
+  /** A SERVER span around each request handler; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 interface Served {
@@ -143,7 +146,7 @@ export class RequestServer {
       return { status: 'error', codec: 'json', body: errorBody(error, false) };
     }
     try {
-      const result = await served.fn(request.payload, request.meta);
+      const result = await (deps.tracing?.enabled ? deps.tracing.serve(request, message, delivery.queue, served.fn) : served.fn(request.payload, request.meta));
       return { status: 'ok', codec: deps.codec.name, body: encodePayload(deps.codec, `reply to ${request.name}`, result, deps.maxPayloadBytes) };
     } catch (caught) {
       deps.report({ kind: 'request', error: toError(caught), event: request.name, id: request.meta.id, handler: served.label });
