@@ -1,12 +1,14 @@
 import { DedupWindow } from './dedup-window.js';
 import { isForMe } from './destination.js';
 import { type CodecLookup, type DecodedEvent, fromWireMessage, Header, toDeadLetter, type DeadLetterDetails } from './envelope.js';
-import { DecodeError } from './errors.js';
+import { DecodeError, ValidationError } from './errors.js';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry.js';
 import type { BackoffOptions } from './retry.js';
 import { toError, withRetry } from './retry.js';
 import type { Delivery, WireMessage } from './transport.js';
 import type { BusStats, FailureReport } from './types.js';
+import { issuesHeader } from './schema-issues.js';
+import { runSchema, type SchemaLookup } from './validation.js';
 
 /** Which handlers a queue feeds: this instance's broadcast handlers, or one group's. */
 export type QueueRole = { kind: 'broadcast' } | { kind: 'group'; group: string };
@@ -22,6 +24,8 @@ export interface DispatcherDeps {
   maxPayloadBytes: number;
   retry: BackoffOptions;
   dedupWindow: number;
+  /** Payloads of these events are checked before handlers run; null: none are. */
+  schemas: SchemaLookup;
   stats: BusStats;
   report(failure: FailureReport): void;
   /** Publishes a dead letter and resolves once the broker confirmed it. */
@@ -113,6 +117,13 @@ export class Dispatcher {
   async run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string): Promise<RunOutcome> {
     const deps = this.#deps;
     if (handlers.length === 0) return 'handled';
+    const schema = deps.schemas?.get(event.name);
+    if (schema !== undefined) {
+      const result = await runSchema(schema, event.payload);
+      if (result.issues) return this.#rejectInvalid(event, result.issues, message, queue);
+      // Handlers get what the schema made of the payload: transforms and defaults applied.
+      event = { ...event, payload: result.value };
+    }
     const results = await Promise.all(
       handlers.map(async (handler) => ({
         handler,
@@ -140,6 +151,25 @@ export class Dispatcher {
       error: failures.map((failure) => `${failure.handler.label}: ${failure.error.message}`).join('; '),
       handler: failures.map((failure) => failure.handler.label).join(','),
       attempts: Math.max(...failures.map((failure) => failure.attempts)),
+      event: event.name,
+      queue,
+    });
+    return deadLettered ? 'dead-lettered' : 'kept';
+  }
+
+  /** An event that fails its schema is dead-lettered at once: retrying cannot make it valid. */
+  async #rejectInvalid(
+    event: DecodedEvent,
+    issues: ValidationError['issues'],
+    message: WireMessage,
+    queue: string,
+  ): Promise<RunOutcome> {
+    const error = new ValidationError(event.name, issues, 'receive');
+    this.#deps.report({ kind: 'validation', error, event: event.name, id: event.meta.id });
+    const deadLettered = await this.#deadLetter(message, {
+      reason: 'validation-failed',
+      error: error.message,
+      issues: issuesHeader(issues),
       event: event.name,
       queue,
     });

@@ -71,3 +71,4 @@ export type {
   HandleOptions,
 } from './request-types.js';
 export type { InstanceRef, InstanceInfo, PresenceChange, DeliveryReport } from './presence-types.js';
+export type { EventSchemas, InferEvents, InferEventInputs } from './schema-types.js';

@@ -3,6 +3,8 @@ import type { CodecLookup } from './envelope.js';
 import { ConfigError } from './errors.js';
 import type { TransportFactory } from './transport.js';
 import type { FailureReport } from './types.js';
+import type { EventSchemas } from './schema-types.js';
+import { type SchemaLookup, schemaOptions } from './validation.js';
 import { integer, isRecord, nonEmptyString, rejectUnknownKeys, requireRecord } from './validate.js';
 
 export interface RetryOptions {
@@ -88,6 +90,14 @@ export interface BusOptions {
    * @default 60000
    */
   requestQueueExpiresMs?: number;
+  /**
+   * A Standard Schema (zod, valibot, arktype …) per event name. `publish` rejects a payload that
+   * fails its schema with ValidationError, and a received event that fails it is dead-lettered
+   * (reason `validation-failed`) before any handler sees it; handlers get the schema's output.
+   * Without a type argument, createBus infers the event map from them.
+   * @default none: payloads are not checked
+   */
+  schemas?: EventSchemas;
 }
 
 export interface NormalizedBusOptions {
@@ -109,6 +119,8 @@ export interface NormalizedBusOptions {
   heartbeatIntervalMs: number;
   requestTimeoutMs: number;
   requestQueueExpiresMs: number;
+  schemas: EventSchemas;
+  schemaLookup: SchemaLookup;
 }
 
 const BUS_KEYS = [
@@ -128,6 +140,7 @@ const BUS_KEYS = [
   'heartbeatIntervalMs',
   'requestTimeoutMs',
   'requestQueueExpiresMs',
+  'schemas',
 ] as const;
 
 // Queue names are AMQP short strings (255 bytes) and appear in `remit.instance.<service>.<id>`.
@@ -174,6 +187,7 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
     throw new ConfigError('onError', 'expected a function.');
   }
   const initialDelayMs = integer('retry.initialDelayMs', retry.initialDelayMs, 100);
+  const { schemas, lookup: schemaLookup } = schemaOptions(options.schemas);
   return {
     service,
     instanceId,
@@ -197,6 +211,8 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
     heartbeatIntervalMs: integer('heartbeatIntervalMs', options.heartbeatIntervalMs, 5000, { min: 50, max: 3_600_000 }),
     requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 10_000, { min: 1, max: 2 ** 31 - 1 }),
     requestQueueExpiresMs: integer('requestQueueExpiresMs', options.requestQueueExpiresMs, 60_000, { min: 1000, max: 2 ** 31 - 1 }),
+    schemas,
+    schemaLookup,
   };
 }
 

@@ -12,6 +12,7 @@ import type {
   PresenceChange,
   EventMap,
   EventName,
+  EventSchemas,
   PublishOptions,
   RegisterableClass,
   RequestHandler,
@@ -56,6 +57,10 @@ export class EventBus<E extends object = EventMap, R extends RequestShape<R> = R
 
   get instanceId(): string {
     return this.#bus.instanceId;
+  }
+
+  get schemas(): EventSchemas {
+    return this.#bus.schemas;
   }
 
   /** Runs `handler` for every `name` event; broadcast by default, `{ group }` for one instance per group. */
