@@ -26,11 +26,14 @@ import type {
 } from './types.js';
 import type { EventSchemas } from './schema-types.js';
 
+/** The same event names as `E`, each to what `publish` accepts for it (see Bus's `P`). */
+export type PayloadMap<E> = { [K in keyof E]: unknown };
+
 /**
  * A distributed event bus; see `createBus`. `E` types events (what handlers receive), `R` requests,
  * `P` what `publish` accepts: `E`, unless schemas transform payloads (their input types then).
  */
-export interface Bus<E extends object = EventMap, R extends RequestShape<R> = RequestMap, P extends { [K in keyof E]: unknown } = E>
+export interface Bus<E extends object = EventMap, R extends RequestShape<R> = RequestMap, P extends PayloadMap<E> = E>
   extends AsyncDisposable {
   readonly service: string;
   readonly instanceId: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BroadcastConsumer } from './broadcast-consumer.js';
-import type { Bus } from './bus-api.js';
+import type { Bus, PayloadMap } from './bus-api.js';
 import { wireBus } from './bus-parts.js';
 import type { RegisterableClass } from './codec.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -46,7 +46,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
  */
 type Lifecycle = 'idle' | 'starting' | 'started' | 'draining' | 'closing' | 'closed';
 
-class RemitBus<E extends object, R extends RequestShape<R>, P extends { [K in keyof E]: unknown }> implements Bus<E, R, P> {
+class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap<E>> implements Bus<E, R, P> {
   readonly service: string;
   readonly instanceId: string;
   readonly schemas: EventSchemas;

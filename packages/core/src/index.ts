@@ -1,5 +1,5 @@
 export { createBus } from './bus.js';
-export type { Bus } from './bus-api.js';
+export type { Bus, PayloadMap } from './bus-api.js';
 export type { BusOptions, RetryOptions } from './options.js';
 export { amqp } from './amqp/amqp-transport.js';
 export { maskUrl } from './amqp/amqp-options.js';

@@ -1,7 +1,16 @@
 import * as v from 'valibot';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { type Bus, createBus, type EventMeta, type InferEventInputs, type InferEvents, memory, type RequestMap } from '../src/index.js';
+import {
+  type Bus,
+  createBus,
+  type EventMeta,
+  type InferEventInputs,
+  type InferEvents,
+  memory,
+  type PayloadMap,
+  type RequestMap,
+} from '../src/index.js';
 
 const schemas = {
   'user.created': z.object({ id: z.string(), email: z.email(), plan: z.enum(['free', 'pro']).default('free') }),
@@ -46,6 +55,23 @@ describe('schemas type the bus when no type argument is given', () => {
   it('is a Bus of the inferred maps, exposing its schemas', () => {
     expectTypeOf(bus).toEqualTypeOf<Bus<InferEvents<typeof schemas>, RequestMap, InferEventInputs<typeof schemas>>>();
     expectTypeOf(bus.schemas['user.created']).not.toBeAny();
+  });
+});
+
+describe('a schema-typed bus given to code generic over buses (as the adapters are)', () => {
+  // How @remit/express, @remit/emitter and @remit/nestjs take a bus: P, what publish accepts, rides along.
+  const takesBus = <E extends object, P extends PayloadMap<E> = E>(given: Bus<E, RequestMap, P>) => given;
+
+  it('keeps both maps, even when a transform changes a type', () => {
+    const passed = takesBus(bus);
+    expectTypeOf(passed).toEqualTypeOf<typeof bus>();
+    passed.on('order.placed', (order) => expectTypeOf(order.total).toEqualTypeOf<bigint>());
+    void passed.publish('order.placed', { id: 'o1', total: '12' });
+  });
+
+  it('still takes a bus typed by an event map alone', () => {
+    type Events = { ping: { n: number } };
+    expectTypeOf(takesBus(createBus<Events>({ service: 's', transport: memory() }))).toEqualTypeOf<Bus<Events>>();
   });
 });
 

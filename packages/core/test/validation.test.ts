@@ -270,6 +270,19 @@ describe('received events with schemas', () => {
     expect(workers.reduce((sum, worker) => sum + worker.stats().deadLettered, 0)).toBe(1);
   });
 
+  it('reports the instance that dead-lettered an invalid event as failed to a publish with ack: true', async () => {
+    const broker = memoryBroker();
+    const publisher = await started(createBus(onBroker(broker, 'api')));
+    const consumer = await started(createBus(onBroker(broker, 'mailer', { schemas: zodSchemas })));
+    consumer.on('user.created', () => {});
+
+    const report = await publisher.publish('user.created', { id: 'u1' }, { ack: true, local: false });
+
+    expect(report.failed.map((ref) => ref.instance)).toEqual([consumer.instanceId]);
+    expect(report.acked.map((ref) => ref.instance)).not.toContain(consumer.instanceId);
+    expect(broker.deadLetters()).toHaveLength(1);
+  });
+
   it('checks nothing for events without a schema, even one named like an Object.prototype member', async () => {
     const broker = memoryBroker();
     const publisher = await started(createBus(onBroker(broker, 'api')));
