@@ -19,8 +19,9 @@ export interface SchemaOptions {
 const NO_SCHEMAS: EventSchemas = Object.freeze({});
 
 function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  // arktype's schemas are functions carrying `~standard`; zod's and valibot's are objects.
   if (!isRecord(value) && typeof value !== 'function') return false;
-  const standard: unknown = (value as Record<string, unknown>)['~standard'];
+  const standard: unknown = Reflect.get(value, '~standard');
   return isRecord(standard) && typeof standard.validate === 'function';
 }
 
@@ -37,7 +38,8 @@ export function schemaOptions(value: unknown): SchemaOptions {
     if (!isStandardSchema(schema)) {
       throw new ConfigError(
         `schemas.${name}`,
-        `expected a Standard Schema (an object with "~standard".validate, as zod, valibot and arktype schemas have), got ${describe(schema)}.`,
+        'expected a Standard Schema (an object with "~standard".validate, as zod, valibot and arktype schemas have), ' +
+          `got ${describe(schema)}.`,
       );
     }
     lookup.set(name, schema);
@@ -51,7 +53,10 @@ function thrown(caught: unknown): StandardSchemaV1.FailureResult {
 }
 
 /** Runs a schema; the result is synchronous when the schema is. */
-export function runSchema(schema: StandardSchemaV1, payload: unknown): StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>> {
+export function runSchema(
+  schema: StandardSchemaV1,
+  payload: unknown,
+): StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>> {
   try {
     const result = schema['~standard'].validate(payload);
     return result instanceof Promise ? result.catch(thrown) : result;
