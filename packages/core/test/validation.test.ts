@@ -321,6 +321,23 @@ describe('the schemas option', () => {
     );
   });
 
+  it('accepts any Standard Schema, also one that is a function (as arktype schemas are)', async () => {
+    const positive = Object.assign((value: unknown) => value, {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'hand-made',
+        validate: (value: unknown) =>
+          typeof value === 'number' && value > 0 ? { value } : { issues: [{ message: 'expected a positive number' }] },
+      },
+    });
+    const publisher = await started(createBus({ service: 's', transport: memory(), schemas: { tick: positive } }));
+
+    const error = await rejection(publisher.publish('tick', -1));
+
+    expect(error.message).toContain('failed its schema: expected a positive number.');
+    await publisher.publish('tick', 1);
+  });
+
   it('shows the schemas given on bus.schemas, and an empty frozen object without them', () => {
     const withSchemas = createBus({ service: 's', transport: memory(), schemas: zodSchemas });
     const without = createBus({ service: 's', transport: memory() });
