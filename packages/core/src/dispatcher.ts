@@ -111,8 +111,9 @@ export class Dispatcher {
   }
 
   /**
-   * Runs handlers for one event. `kept`: they failed and the event could not be dead-lettered, so
-   * the caller keeps the message for another attempt.
+   * Runs handlers for one event, first checking its payload against the event's schema, if it
+   * has one (an invalid event is dead-lettered instead). `kept`: they failed and the event could
+   * not be dead-lettered, so the caller keeps the message for another attempt.
    */
   async run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string): Promise<RunOutcome> {
     const deps = this.#deps;
