@@ -24,11 +24,21 @@ import type {
   SubscribeOptions,
   Unsubscribe,
 } from './types.js';
+import type { EventSchemas } from './schema-types.js';
 
-/** A distributed event bus; see `createBus`. `E` types events, `R` requests. */
-export interface Bus<E extends object = EventMap, R extends RequestShape<R> = RequestMap> extends AsyncDisposable {
+/** The same event names as `E`, each to what `publish` accepts for it (see Bus's `P`). */
+export type PayloadMap<E> = { [K in keyof E]: unknown };
+
+/**
+ * A distributed event bus; see `createBus`. `E` types events (what handlers receive), `R` requests,
+ * `P` what `publish` accepts: `E`, unless schemas transform payloads (their input types then).
+ */
+export interface Bus<E extends object = EventMap, R extends RequestShape<R> = RequestMap, P extends PayloadMap<E> = E>
+  extends AsyncDisposable {
   readonly service: string;
   readonly instanceId: string;
+  /** The `schemas` option as given (an empty object without it), e.g. for generating AsyncAPI. */
+  readonly schemas: EventSchemas;
   /** Runs `handler` for every `name` event; broadcast by default, `{ group }` for one instance per group. */
   on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe;
   /** Like `on`, for the next event only. */
@@ -42,9 +52,9 @@ export interface Bus<E extends object = EventMap, R extends RequestShape<R> = Re
    * Sends an event to every instance (or those named by `to`); with `ack: true`, resolves once
    * every live instance reported it ran its handlers, or `timeoutMs` passed.
    */
-  publish<K extends EventName<E>>(name: K, payload: E[K], options: AckPublishOptions): Promise<DeliveryReport>;
+  publish<K extends EventName<E>>(name: K, payload: P[K], options: AckPublishOptions): Promise<DeliveryReport>;
   /** Sends an event to every instance (or those named by `to`); resolves once the broker confirmed it. */
-  publish<K extends EventName<E>>(name: K, payload: E[K], options?: PublishOptions): Promise<void>;
+  publish<K extends EventName<E>>(name: K, payload: P[K], options?: PublishOptions): Promise<void>;
   /**
    * Serves requests named `name` for this service: one instance of the service answers each
    * request, with `handler`'s return value. Returns a function that stops serving.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BroadcastConsumer } from './broadcast-consumer.js';
-import type { Bus } from './bus-api.js';
+import type { Bus, PayloadMap } from './bus-api.js';
 import { wireBus } from './bus-parts.js';
 import type { RegisterableClass } from './codec.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -36,6 +36,7 @@ import type {
   Unsubscribe,
 } from './types.js';
 import { integer } from './validate.js';
+import type { EventSchemas, InferEventInputs, InferEvents } from './schema-types.js';
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
@@ -46,9 +47,10 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
  */
 type Lifecycle = 'idle' | 'starting' | 'started' | 'draining' | 'closing' | 'closed';
 
-class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R> {
+class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap<E>> implements Bus<E, R, P> {
   readonly service: string;
   readonly instanceId: string;
+  readonly schemas: EventSchemas;
   readonly #options: NormalizedBusOptions;
   readonly #transport: Transport;
   readonly #registry = new HandlerRegistry();
@@ -72,6 +74,7 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
     this.#options = options;
     this.service = options.service;
     this.instanceId = options.instanceId;
+    this.schemas = options.schemas;
     this.#transport = options.transport.create({ service: options.service, instanceId: options.instanceId });
     const parts = wireBus(options, {
       transport: this.#transport,
@@ -115,8 +118,8 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
     this.#subscriptions.removeAny(handler as HandlerEntry['fn'] | undefined);
   }
 
-  publish<K extends EventName<E>>(name: K, payload: E[K], options: AckPublishOptions): Promise<DeliveryReport>;
-  publish<K extends EventName<E>>(name: K, payload: E[K], options?: PublishOptions): Promise<void>;
+  publish<K extends EventName<E>>(name: K, payload: P[K], options: AckPublishOptions): Promise<DeliveryReport>;
+  publish<K extends EventName<E>>(name: K, payload: P[K], options?: PublishOptions): Promise<void>;
   async publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions = {}): Promise<DeliveryReport | void> {
     if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') throw new ClosedError();
     return this.#publisher.publish(name, payload, options);
@@ -294,7 +297,15 @@ class RemitBus<E extends object, R extends RequestShape<R>> implements Bus<E, R>
  * await bus.start();
  * await bus.publish('user.created', { id: '1', at: new Date() });
  * const user = await bus.request('user.get', { id: '1' }, { timeoutMs: 2000 });
+ *
+ * @example
+ * // With schemas (zod, valibot, arktype …) and no type argument, the event map is inferred from them.
+ * const bus = createBus({ service: 'users', transport: memory(), schemas: { 'user.created': z.object({ id: z.string() }) } });
  */
-export function createBus<E extends object = EventMap, R extends RequestShape<R> = RequestMap>(options: BusOptions): Bus<E, R> {
-  return new RemitBus<E, R>(normalizeBusOptions(options, randomUUID));
+export function createBus<S extends EventSchemas, R extends RequestShape<R> = RequestMap>(
+  options: BusOptions & { schemas: S },
+): Bus<InferEvents<S>, R, InferEventInputs<S>>;
+export function createBus<E extends object = EventMap, R extends RequestShape<R> = RequestMap>(options: BusOptions): Bus<E, R>;
+export function createBus(options: BusOptions): Bus<EventMap, RequestMap> {
+  return new RemitBus<EventMap, RequestMap, EventMap>(normalizeBusOptions(options, randomUUID));
 }

@@ -1,7 +1,7 @@
 import { DedupWindow } from './dedup-window.js';
 import { isForMe } from './destination.js';
 import { type CodecLookup, type DecodedEvent, fromWireMessage, Header, toDeadLetter, type DeadLetterDetails } from './envelope.js';
-import { DecodeError } from './errors.js';
+import { DecodeError, ValidationError } from './errors.js';
 import type { EventMetrics } from './event-metrics.js';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry.js';
 import type { BackoffOptions } from './retry.js';
@@ -9,6 +9,8 @@ import { toError, withRetry } from './retry.js';
 import type { HandlingSpan, Tracing } from './tracing.js';
 import type { Delivery, WireMessage } from './transport.js';
 import type { BusStats, FailureReport } from './types.js';
+import { issuesHeader } from './schema-issues.js';
+import { runSchema, type SchemaLookup } from './validation.js';
 
 /** Which handlers a queue feeds: this instance's broadcast handlers, or one group's. */
 export type QueueRole = { kind: 'broadcast' } | { kind: 'group'; group: string };
@@ -24,6 +26,8 @@ export interface DispatcherDeps {
   maxPayloadBytes: number;
   retry: BackoffOptions;
   dedupWindow: number;
+  /** Payloads of these events are checked before handlers run; null: none are. */
+  schemas: SchemaLookup;
   stats: BusStats;
   /** Per-event counters and handler durations. */
   metrics: EventMetrics;
@@ -115,8 +119,9 @@ export class Dispatcher {
   }
 
   /**
-   * Runs handlers for one event. `kept`: they failed and the event could not be dead-lettered, so
-   * the caller keeps the message for another attempt.
+   * Runs handlers for one event, first checking its payload against the event's schema, if it
+   * has one (an invalid event is dead-lettered instead). `kept`: they failed and the event could
+   * not be dead-lettered, so the caller keeps the message for another attempt.
    */
   run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string, group?: string): Promise<RunOutcome> {
     if (handlers.length === 0) return Promise.resolve('handled');
@@ -128,6 +133,13 @@ export class Dispatcher {
   async #run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string, span: HandlingSpan | undefined): Promise<RunOutcome> {
     const deps = this.#deps;
     const counters = deps.metrics.of(event.name);
+    const schema = deps.schemas?.get(event.name);
+    if (schema !== undefined) {
+      const result = await runSchema(schema, event.payload);
+      if (result.issues) return this.#rejectInvalid(event, result.issues, message, queue);
+      // Handlers get what the schema made of the payload: transforms and defaults applied.
+      event = { ...event, payload: result.value };
+    }
     const results = await Promise.all(
       handlers.map(async (handler) => ({
         handler,
@@ -166,6 +178,25 @@ export class Dispatcher {
       error: failures.map((failure) => `${failure.handler.label}: ${failure.error.message}`).join('; '),
       handler: failures.map((failure) => failure.handler.label).join(','),
       attempts: Math.max(...failures.map((failure) => failure.attempts)),
+      event: event.name,
+      queue,
+    });
+    return deadLettered ? 'dead-lettered' : 'kept';
+  }
+
+  /** An event that fails its schema is dead-lettered at once: retrying cannot make it valid. */
+  async #rejectInvalid(
+    event: DecodedEvent,
+    issues: ValidationError['issues'],
+    message: WireMessage,
+    queue: string,
+  ): Promise<RunOutcome> {
+    const error = new ValidationError(event.name, issues, 'receive');
+    this.#deps.report({ kind: 'validation', error, event: event.name, id: event.meta.id });
+    const deadLettered = await this.#deadLetter(message, {
+      reason: 'validation-failed',
+      error: error.message,
+      issues: issuesHeader(issues),
       event: event.name,
       queue,
     });

@@ -21,6 +21,7 @@ export const Header = {
   deadEvent: 'remit-dead-event',
   deadAt: 'remit-dead-at',
   deadBy: 'remit-dead-by',
+  deadIssues: 'remit-dead-issues',
   toService: 'remit-to-service',
   toInstance: 'remit-to-instance',
   ackTo: 'remit-ack-to',
@@ -181,6 +182,8 @@ export interface DeadLetterDetails {
   event?: string;
   handler?: string;
   attempts?: number;
+  /** `validation-failed` only: the schema's issues as bounded JSON (see schema-issues.ts). */
+  issues?: string;
 }
 
 /** The original message, unchanged but for headers saying why it was dead-lettered. */
@@ -196,6 +199,7 @@ export function toDeadLetter(message: WireMessage, details: DeadLetterDetails): 
   if (details.event !== undefined) headers[Header.deadEvent] = details.event;
   if (details.handler !== undefined) headers[Header.deadHandler] = details.handler;
   if (details.attempts !== undefined) headers[Header.deadAttempts] = details.attempts;
+  if (details.issues !== undefined) headers[Header.deadIssues] = details.issues;
   return {
     routingKey: message.routingKey,
     body: message.body,

@@ -1,3 +1,6 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { describeIssues } from './schema-issues.js';
+
 /** Machine-readable error codes; one per error class. */
 export type RemitErrorCode =
   | 'ERR_REMIT'
@@ -188,13 +191,23 @@ export class RemoteError extends RemitError {
   }
 }
 
-/** A payload failed its schema; nothing was sent. */
+/**
+ * A payload failed its event's schema. On `publish` nothing was sent; on receipt the event was
+ * dead-lettered (reason `validation-failed`) and no handler saw it.
+ */
 export class ValidationError extends RemitError {
-  readonly issues: readonly unknown[];
+  readonly eventName: string;
+  /** The schema library's issues, as Standard Schema reports them (`message`, `path`). */
+  readonly issues: readonly StandardSchemaV1.Issue[];
 
-  constructor(eventName: string, issues: readonly unknown[]) {
-    super(`Payload of "${eventName}" failed validation (${issues.length} issue(s)).`, { code: 'ERR_VALIDATION' });
+  constructor(eventName: string, issues: readonly StandardSchemaV1.Issue[], side: 'publish' | 'receive' = 'publish') {
+    const outcome =
+      side === 'publish'
+        ? 'Nothing was sent; fix the payload, or the schema in createBus({ schemas }).'
+        : 'It was dead-lettered and no handler saw it; fix the publisher, or this bus\'s schema.';
+    super(`Payload of "${eventName}" failed its schema: ${describeIssues(issues)}. ${outcome}`, { code: 'ERR_VALIDATION' });
     this.name = 'ValidationError';
+    this.eventName = eventName;
     this.issues = issues;
   }
 }

@@ -13,6 +13,7 @@ import type { Tracing } from './tracing.js';
 import type { PublishRequest, SendTarget, WireMessage } from './transport.js';
 import type { AckPublishOptions, BusStats, FailureReport, PublishOptions } from './types.js';
 import { integer, rejectUnknownKeys, requireRecord } from './validate.js';
+import { checkOutgoing, type SchemaLookup } from './validation.js';
 
 const DEFAULT_ACK_TIMEOUT_MS = 5000;
 const PUBLISH_KEYS = ['local', 'headers', 'persistent', 'to', 'ack', 'timeoutMs'];
@@ -23,6 +24,8 @@ export interface EventPublisherDeps {
   codecs: CodecLookup;
   maxPayloadBytes: number;
   publishTimeoutMs: number;
+  /** Payloads of these events are checked before they are sent; null: none are. */
+  schemas: SchemaLookup;
   registry: HandlerRegistry;
   dispatcher: Dispatcher;
   stats: BusStats;
@@ -66,6 +69,13 @@ export class EventPublisher {
     const timeoutMs = 'timeoutMs' in options ? options.timeoutMs : undefined;
     if (timeoutMs !== undefined && !ack) throw new ConfigError('timeoutMs', 'applies only with ack: true (how long to wait for acks).');
     const ackTimeoutMs = integer('timeoutMs', timeoutMs, DEFAULT_ACK_TIMEOUT_MS, { min: 1, max: 2 ** 31 - 1 });
+    const schema = deps.schemas?.get(name);
+    if (schema !== undefined) {
+      // The payload as given goes on the wire: every receiver with the schema parses it the same way,
+      // which a transformed output could not promise (a string turned into a Date fails z.string()).
+      const checking = checkOutgoing(schema, name, payload);
+      if (checking !== undefined) await checking;
+    }
     const message = toWireMessage(deps.source, {
       name,
       body: encodePayload(deps.codec, name, payload, deps.maxPayloadBytes),

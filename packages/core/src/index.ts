@@ -1,5 +1,5 @@
 export { createBus } from './bus.js';
-export type { Bus } from './bus-api.js';
+export type { Bus, PayloadMap } from './bus-api.js';
 export type { BusOptions, RetryOptions } from './options.js';
 export { amqp } from './amqp/amqp-transport.js';
 export { maskUrl } from './amqp/amqp-options.js';
@@ -91,3 +91,4 @@ export { registerPrometheusMetrics } from './prom-client-metrics.js';
 export type { PrometheusRegistry } from './prom-client-metrics.js';
 export { metricsRoute } from './metrics-endpoint.js';
 export type { MetricsRouteOptions, MetricsResponse, ServableRegistry, PromClientModule } from './metrics-endpoint.js';
+export type { EventSchemas, InferEvents, InferEventInputs } from './schema-types.js';

@@ -3,6 +3,8 @@ import type { CodecLookup } from './envelope.js';
 import { ConfigError } from './errors.js';
 import type { TransportFactory } from './transport.js';
 import type { FailureReport } from './types.js';
+import type { EventSchemas } from './schema-types.js';
+import { type SchemaLookup, schemaOptions } from './validation.js';
 import { integer, isRecord, nonEmptyString, rejectUnknownKeys, requireRecord } from './validate.js';
 
 export interface RetryOptions {
@@ -95,6 +97,14 @@ export interface BusOptions {
    * @default true
    */
   tracing?: boolean;
+  /**
+   * A Standard Schema (zod, valibot, arktype …) per event name. `publish` rejects a payload that
+   * fails its schema with ValidationError, and a received event that fails it is dead-lettered
+   * (reason `validation-failed`) before any handler sees it; handlers get the schema's output.
+   * Without a type argument, createBus infers the event map from them.
+   * @default none: payloads are not checked
+   */
+  schemas?: EventSchemas;
 }
 
 export interface NormalizedBusOptions {
@@ -117,6 +127,8 @@ export interface NormalizedBusOptions {
   requestTimeoutMs: number;
   requestQueueExpiresMs: number;
   tracing: boolean;
+  schemas: EventSchemas;
+  schemaLookup: SchemaLookup;
 }
 
 const BUS_KEYS = [
@@ -137,6 +149,7 @@ const BUS_KEYS = [
   'requestTimeoutMs',
   'requestQueueExpiresMs',
   'tracing',
+  'schemas',
 ] as const;
 
 // Queue names are AMQP short strings (255 bytes) and appear in `remit.instance.<service>.<id>`.
@@ -184,6 +197,7 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
   }
   const initialDelayMs = integer('retry.initialDelayMs', retry.initialDelayMs, 100);
   if (options.tracing !== undefined && typeof options.tracing !== 'boolean') throw new ConfigError('tracing', 'expected true or false.');
+  const { schemas, lookup: schemaLookup } = schemaOptions(options.schemas);
   return {
     service,
     instanceId,
@@ -208,6 +222,8 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
     requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 10_000, { min: 1, max: 2 ** 31 - 1 }),
     requestQueueExpiresMs: integer('requestQueueExpiresMs', options.requestQueueExpiresMs, 60_000, { min: 1000, max: 2 ** 31 - 1 }),
     tracing: options.tracing !== false,
+    schemas,
+    schemaLookup,
   };
 }
 

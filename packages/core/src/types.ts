@@ -140,7 +140,7 @@ export interface BusStats {
 }
 
 /** Where a failure happened, for `onError`. */
-export type FailureKind = 'handler' | 'decode' | 'dead-letter' | 'transport' | 'unroutable' | 'request';
+export type FailureKind = 'handler' | 'decode' | 'dead-letter' | 'transport' | 'unroutable' | 'request' | 'validation';
 
 export interface FailureReport {
   readonly kind: FailureKind;

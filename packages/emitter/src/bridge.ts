@@ -1,4 +1,4 @@
-import type { Bus, EventMeta, EventName } from '@remit/core';
+import type { Bus, EventMeta, EventName, PayloadMap, RequestMap } from '@remit/core';
 import { ConfigError } from '@remit/core';
 import { type EmitterLike, isEmitterLike, removeListener } from './emitter-like.js';
 import { type BridgeOptions, normalizeBridgeOptions } from './options.js';
@@ -21,7 +21,11 @@ export type Unbridge = () => void;
  * emitter.on('user.created', (user, meta) => console.log(user.id, meta?.service ?? 'here'));
  * emitter.emit('user.created', { id: '1' }); // heard by every bridged emitter on the bus
  */
-export function bridge<E extends object>(emitter: EmitterLike, bus: Bus<E>, options: BridgeOptions<E>): Unbridge {
+export function bridge<E extends object, P extends PayloadMap<E> = E>(
+  emitter: EmitterLike,
+  bus: Bus<E, RequestMap, P>,
+  options: BridgeOptions<E>,
+): Unbridge {
   if (!isEmitterLike(emitter)) throw new ConfigError('emitter', 'expected an EventEmitter (with on, emit and off).');
   const { events, onError } = normalizeBridgeOptions<E>(options);
   // Metas of the events this bridge re-emitted: their local listener call must not publish again.
@@ -31,7 +35,7 @@ export function bridge<E extends object>(emitter: EmitterLike, bus: Bus<E>, opti
   for (const name of events) {
     const publishLocal = (payload: unknown, meta?: unknown): void => {
       if (typeof meta === 'object' && meta !== null && reemitted.has(meta as EventMeta)) return;
-      bus.publish(name, payload as E[typeof name]).catch((error: unknown) => onError(toError(error), name));
+      bus.publish(name, payload as P[typeof name]).catch((error: unknown) => onError(toError(error), name));
     };
     emitter.on(name, publishLocal);
     removals.push(() => removeListener(emitter, name, publishLocal));

@@ -1,4 +1,4 @@
-import type { Bus, EventMap, EventMeta, EventName, Unsubscribe } from '@remit/core';
+import type { Bus, EventMap, EventMeta, EventName, PayloadMap, RequestMap, Unsubscribe } from '@remit/core';
 import { EventEmitter } from 'eventemitter3';
 import { errorListener, eventList } from './options.js';
 
@@ -31,13 +31,16 @@ export interface RemoteEmitterOptions<E extends object> {
  * events.on('user.created', (user, meta) => console.log(user.id, meta ? `from ${meta.service}` : 'here'));
  * events.emit('user.created', { id: '1' });
  */
-export class RemoteEmitter<E extends object = EventMap> extends EventEmitter<RemoteEventTypes<E>> implements Disposable {
-  readonly bus: Bus<E>;
+export class RemoteEmitter<E extends object = EventMap, P extends PayloadMap<E> = E>
+  extends EventEmitter<RemoteEventTypes<E>>
+  implements Disposable
+{
+  readonly bus: Bus<E, RequestMap, P>;
   readonly #events: ReadonlySet<string> | null;
   readonly #onError: (error: Error, event: EventName<E>) => void;
   readonly #unsubscribe: Unsubscribe;
 
-  constructor(bus: Bus<E>, options: RemoteEmitterOptions<E> = {}) {
+  constructor(bus: Bus<E, RequestMap, P>, options: RemoteEmitterOptions<E> = {}) {
     super();
     this.bus = bus;
     this.#events = options.events === undefined ? null : new Set(eventList<E>(options.events));
@@ -59,7 +62,7 @@ export class RemoteEmitter<E extends object = EventMap> extends EventEmitter<Rem
     if (typeof event === 'string' && this.#carries(event)) {
       // eventemitter3's mapped types hide that `event` is one of E's names and args[0] its payload.
       const name = event as EventName<E>;
-      const [payload] = args as unknown as [E[EventName<E>]];
+      const [payload] = args as unknown as [P[EventName<E>]];
       this.bus.publish(name, payload).catch((error: unknown) => {
         this.#onError(error instanceof Error ? error : new Error(String(error)), name);
       });

@@ -1,4 +1,4 @@
-import type { Bus, EventMeta, EventName, RequestMap, RequestShape } from '@remit/core';
+import type { Bus, PayloadMap, EventMeta, EventName, RequestMap, RequestShape } from '@remit/core';
 import type { Request, Response } from 'express';
 import { type EventStreamOptions, normalizeEventStreamOptions } from './event-stream-options.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -37,8 +37,8 @@ interface StreamedEvent<E extends object> {
  * // in the browser:
  * new EventSource('/events').addEventListener('order.placed', (e) => show(JSON.parse(e.data)));
  */
-export function eventStream<E extends object, R extends RequestShape<R> = RequestMap>(
-  bus: Bus<E, R>,
+export function eventStream<E extends object, R extends RequestShape<R> = RequestMap, P extends PayloadMap<E> = E>(
+  bus: Bus<E, R, P>,
   options: EventStreamOptions<E>,
 ): EventStreamHandler {
   requireBus(bus);

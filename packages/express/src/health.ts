@@ -1,4 +1,4 @@
-import type { Bus, RequestMap, RequestShape } from '@remit/core';
+import type { Bus, PayloadMap, RequestMap, RequestShape } from '@remit/core';
 import type { Request, Response } from 'express';
 import { requireBus } from './validate.js';
 
@@ -21,8 +21,8 @@ export interface HealthBody {
  * app.get('/health', health(bus));
  * // 200 {"status":"connected","connectedSince":"2025-…Z","outbox":0,"lastError":null,"service":"api","instance":"…"}
  */
-export function health<E extends object, R extends RequestShape<R> = RequestMap>(
-  bus: Bus<E, R>,
+export function health<E extends object, R extends RequestShape<R> = RequestMap, P extends PayloadMap<E> = E>(
+  bus: Bus<E, R, P>,
 ): (req: Request, res: Response) => void {
   requireBus(bus);
   return function remitHealth(_req: Request, res: Response): void {

@@ -1,4 +1,4 @@
-import type { Bus, EventName, RequestMap, RequestShape } from '@remit/core';
+import type { Bus, PayloadMap, EventName, RequestMap, RequestShape } from '@remit/core';
 import { bridge, type EmitterLike, type Unbridge } from '@remit/emitter';
 import express, { type Application, type Express, type NextFunction, type Request, type Response } from 'express';
 import type { RegisteredEvents, RegisteredRequests } from './request-bus.js';
@@ -21,9 +21,10 @@ export interface RemitOptions<E extends object> {
 }
 
 /** What `remit()` returns: a small Express sub-application to `app.use()`. */
-export interface RemitMiddleware<E extends object, R extends RequestShape<R> = RequestMap> extends Express {
+export interface RemitMiddleware<E extends object, R extends RequestShape<R> = RequestMap, P extends PayloadMap<E> = E>
+  extends Express {
   /** The bus given to `remit()`, also set on every request as `req.bus`. */
-  readonly bus: Bus<E, R>;
+  readonly bus: Bus<E, R, P>;
   /**
    * Stops carrying app events (both ways) on every app this middleware is mounted on. `req.bus`
    * stays set. It does not close the bus. Calling it twice is harmless.
@@ -49,10 +50,10 @@ export interface RemitMiddleware<E extends object, R extends RequestShape<R> = R
  *   res.sendStatus(201);
  * });
  */
-export function remit<E extends object, R extends RequestShape<R> = RequestMap>(
-  bus: Bus<E, R>,
+export function remit<E extends object, R extends RequestShape<R> = RequestMap, P extends PayloadMap<E> = E>(
+  bus: Bus<E, R, P>,
   options: RemitOptions<E> = {},
-): RemitMiddleware<E, R> {
+): RemitMiddleware<E, R, P> {
   requireBus(bus);
   const { events, onError } = normalizeRemitOptions<E>(options);
   const bridges = new Map<Application, Unbridge>();

@@ -12,6 +12,8 @@ import type {
   PresenceChange,
   EventMap,
   EventName,
+  EventSchemas,
+  PayloadMap,
   PublishOptions,
   RegisterableClass,
   RequestHandler,
@@ -43,10 +45,12 @@ import type {
  *   }
  * }
  */
-export class EventBus<E extends object = EventMap, R extends RequestShape<R> = RequestMap> implements Bus<E, R> {
-  readonly #bus: Bus<E, R>;
+export class EventBus<E extends object = EventMap, R extends RequestShape<R> = RequestMap, P extends PayloadMap<E> = E>
+  implements Bus<E, R, P>
+{
+  readonly #bus: Bus<E, R, P>;
 
-  constructor(bus: Bus<E, R>) {
+  constructor(bus: Bus<E, R, P>) {
     this.#bus = bus;
   }
 
@@ -56,6 +60,10 @@ export class EventBus<E extends object = EventMap, R extends RequestShape<R> = R
 
   get instanceId(): string {
     return this.#bus.instanceId;
+  }
+
+  get schemas(): EventSchemas {
+    return this.#bus.schemas;
   }
 
   /** Runs `handler` for every `name` event; broadcast by default, `{ group }` for one instance per group. */
@@ -80,12 +88,12 @@ export class EventBus<E extends object = EventMap, R extends RequestShape<R> = R
   }
 
   /** With `ack: true`, resolves once every live instance reported it ran its handlers (or `timeoutMs` passed). */
-  publish<K extends EventName<E>>(name: K, payload: E[K], options: AckPublishOptions): Promise<DeliveryReport>;
+  publish<K extends EventName<E>>(name: K, payload: P[K], options: AckPublishOptions): Promise<DeliveryReport>;
   /** Sends an event to every instance (or those named by `to`); resolves once the broker confirmed it. */
-  publish<K extends EventName<E>>(name: K, payload: E[K], options?: PublishOptions): Promise<void>;
+  publish<K extends EventName<E>>(name: K, payload: P[K], options?: PublishOptions): Promise<void>;
   publish<K extends EventName<E>>(
     name: K,
-    payload: E[K],
+    payload: P[K],
     options?: PublishOptions | AckPublishOptions,
   ): Promise<void> | Promise<DeliveryReport> {
     if (options?.ack === true) return this.#bus.publish(name, payload, options);
