@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type AsyncAPIDocument, ConfigError, Header, toAsyncAPI } from '../src/index.js';
+import { type AsyncAPIDocument, ConfigError, createBus, Header, memory, toAsyncAPI } from '../src/index.js';
 
 const schemas = {
   'user.created': z.object({ id: z.string(), email: z.email() }).describe('A user signed up.'),
@@ -171,8 +171,8 @@ describe('toAsyncAPI()', () => {
     expect(payload.description).toContain('picky schema of "file.uploaded" could not be exported as JSON Schema (draft-07 is not supported)');
   });
 
-  it('describes a bus: its schemas, and its service as the default title', () => {
-    const bus = { service: 'billing', schemas, publish: () => undefined };
+  it('describes a bus: its schemas, and its service as the default title', async () => {
+    await using bus = createBus({ service: 'billing', transport: memory(), schemas });
     const document = toAsyncAPI(bus, { version: '2.0.0' });
 
     expect(document.info.title).toBe('billing');
