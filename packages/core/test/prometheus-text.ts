@@ -1,4 +1,3 @@
-// A copy of test/helpers/prometheus-text.ts: core's tests compile inside the package and cannot import it.
 /** One sample line of the Prometheus text format, its label values unescaped. */
 export interface ParsedSample {
   name: string;
