@@ -28,7 +28,7 @@ const onEvent = (sentAt) => {
   }
 };
 
-if (mode === 'raw') {
+if (mode === 'raw' || mode === 'envelope') {
   const connection = await amqplib.connect(url);
   const channel = await connection.createChannel();
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
@@ -38,7 +38,8 @@ if (mode === 'raw') {
     if (!message) return;
     const payload = JSON.parse(message.content.toString());
     channel.ack(message);
-    onEvent(payload.sentAt);
+    // The envelope's body is superjson's shape, `{ json: payload }`.
+    onEvent(mode === 'envelope' ? payload.json.sentAt : payload.sentAt);
   });
   process.on('message', async (message) => {
     if (message.type === 'stop') {
