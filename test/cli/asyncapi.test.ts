@@ -99,6 +99,14 @@ describe('remit asyncapi', () => {
     expect(wrong.stderr).toContain('is not a Standard Schema');
   });
 
+  it('closes a bus the module started even when it cannot be described, so the command exits', async () => {
+    const result = await remit(['asyncapi', fixture('asyncapi-started-bus.mjs'), '--export', 'bus', '--api-version', '1.0.0']);
+
+    // Without the close, the bus's connection keeps the process alive until the runner kills it (code null).
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('has no events');
+  });
+
   it('missing or bad flags are usage errors (exit code 2), checked before the module is loaded', async () => {
     const noModule = await remit(['asyncapi'], NO_BROKER);
     const noVersion = await remit(['asyncapi', ESM, '--title', 'x'], NO_BROKER);

@@ -50,6 +50,21 @@ describe('registerPrometheusMetrics with a real prom-client Registry', () => {
     expect(parsed.samples.filter((sample) => sample.labels.service === 'shop')).toEqual([]);
   });
 
+  it('drops a closed bus, so its successor under the same service is the only one reported', async () => {
+    const registry = new Registry();
+    const first = await startedBus('shop');
+    registerPrometheusMetrics(first, registry);
+    await first.publish('order.placed', {});
+    await first.close();
+    const second = await startedBus('shop');
+    registerPrometheusMetrics(second, registry);
+    const parsed = parsePrometheusText(await registry.metrics());
+    const series = (name: string) => parsed.samples.filter((sample) => sample.name === name && sample.labels.service === 'shop');
+    expect(series('remit_connected').map((sample) => sample.value)).toEqual([1]);
+    // The second bus published nothing: the first one's count is gone with it.
+    expect(series('remit_events_published_total')).toEqual([]);
+  });
+
   it('refuses a registry holding a metric of the same name, leaving it as it was', async () => {
     const shop = await startedBus('shop');
     const registry = new Registry();

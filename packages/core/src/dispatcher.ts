@@ -2,7 +2,7 @@ import { DedupWindow } from './dedup-window.js';
 import { isForMe } from './destination.js';
 import { type CodecLookup, type DecodedEvent, fromWireMessage, Header, toDeadLetter, type DeadLetterDetails } from './envelope.js';
 import { DecodeError, ValidationError } from './errors.js';
-import type { EventMetrics } from './event-metrics.js';
+import type { EventCounters, EventMetrics } from './event-metrics.js';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry.js';
 import type { BackoffOptions } from './retry.js';
 import { toError, withRetry } from './retry.js';
@@ -59,7 +59,9 @@ export class Dispatcher {
   async dispatch(delivery: Delivery, role: QueueRole): Promise<void> {
     const deps = this.#deps;
     deps.stats.received++;
-    deps.metrics.of(delivery.message.properties.type || delivery.message.routingKey).received++;
+    // Looked up once per delivery and handed down: the name is the one fromWireMessage reads.
+    const counters = deps.metrics.of(delivery.message.properties.type || delivery.message.routingKey);
+    counters.received++;
     // The publisher ran its own broadcast handlers directly (`local`), or chose not to; its broker
     // copy is dropped before paying for a decode.
     if (role.kind === 'broadcast' && delivery.message.properties.headers[Header.instance] === deps.instanceId) {
@@ -85,12 +87,11 @@ export class Dispatcher {
       const name = properties.type || routingKey;
       const id = properties.messageId;
       deps.report({ kind: 'decode', error, ...(name ? { event: name } : {}), ...(id ? { id } : {}) });
-      const deadLettered = await this.#settle(delivery, {
-        reason: error.reason,
-        error: error.message,
-        queue: delivery.queue,
-        ...(name ? { event: name } : {}),
-      });
+      const deadLettered = await this.#settle(
+        delivery,
+        { reason: error.reason, error: error.message, queue: delivery.queue, ...(name ? { event: name } : {}) },
+        counters,
+      );
       if (deadLettered && role.kind === 'broadcast') deps.settled(delivery.message, 'dead-lettered');
       return;
     }
@@ -106,7 +107,7 @@ export class Dispatcher {
     const handlers =
       role.kind === 'broadcast' ? deps.registry.takeBroadcast(event.name) : deps.registry.takeGroup(role.group, event.name);
     const group = role.kind === 'group' ? role.group : undefined;
-    const outcome = await this.run(handlers, event, delivery.message, delivery.queue, group).finally(() => running.delete(id));
+    const outcome = await this.run(handlers, event, delivery.message, delivery.queue, counters, group).finally(() => running.delete(id));
     if (outcome === 'kept') {
       delivery.requeue();
       return;
@@ -121,22 +122,38 @@ export class Dispatcher {
   /**
    * Runs handlers for one event, first checking its payload against the event's schema, if it
    * has one (an invalid event is dead-lettered instead). `kept`: they failed and the event could
-   * not be dead-lettered, so the caller keeps the message for another attempt.
+   * not be dead-lettered, so the caller keeps the message for another attempt. `counters`: the
+   * event's, which the caller already looked up.
    */
-  run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string, group?: string): Promise<RunOutcome> {
+  run(
+    handlers: HandlerEntry[],
+    event: DecodedEvent,
+    message: WireMessage,
+    queue: string,
+    counters: EventCounters,
+    group?: string,
+  ): Promise<RunOutcome> {
     if (handlers.length === 0) return Promise.resolve('handled');
     const tracing = this.#deps.tracing;
-    if (tracing?.enabled) return tracing.process(event, message, queue, group, (span) => this.#run(handlers, event, message, queue, span));
-    return this.#run(handlers, event, message, queue, undefined);
+    if (tracing?.enabled) {
+      return tracing.process(event, message, queue, group, (span) => this.#run(handlers, event, message, queue, counters, span));
+    }
+    return this.#run(handlers, event, message, queue, counters, undefined);
   }
 
-  async #run(handlers: HandlerEntry[], event: DecodedEvent, message: WireMessage, queue: string, span: HandlingSpan | undefined): Promise<RunOutcome> {
+  async #run(
+    handlers: HandlerEntry[],
+    event: DecodedEvent,
+    message: WireMessage,
+    queue: string,
+    counters: EventCounters,
+    span: HandlingSpan | undefined,
+  ): Promise<RunOutcome> {
     const deps = this.#deps;
-    const counters = deps.metrics.of(event.name);
     const schema = deps.schemas?.get(event.name);
     if (schema !== undefined) {
       const result = await runSchema(schema, event.payload);
-      if (result.issues) return this.#rejectInvalid(event, result.issues, message, queue);
+      if (result.issues) return this.#rejectInvalid(event, result.issues, message, queue, counters, span);
       // Handlers get what the schema made of the payload: transforms and defaults applied.
       event = { ...event, payload: result.value };
     }
@@ -163,7 +180,7 @@ export class Dispatcher {
     for (const failure of failures) {
       deps.stats.failed++;
       counters.failed++;
-      span?.recordException(failure.error);
+      span?.recordFailure('handler-failed', failure.error);
       deps.report({
         kind: 'handler',
         error: failure.error,
@@ -173,14 +190,18 @@ export class Dispatcher {
         attempts: failure.attempts,
       });
     }
-    const deadLettered = await this.#deadLetter(message, {
-      reason: 'handler-failed',
-      error: failures.map((failure) => `${failure.handler.label}: ${failure.error.message}`).join('; '),
-      handler: failures.map((failure) => failure.handler.label).join(','),
-      attempts: Math.max(...failures.map((failure) => failure.attempts)),
-      event: event.name,
-      queue,
-    });
+    const deadLettered = await this.#deadLetter(
+      message,
+      {
+        reason: 'handler-failed',
+        error: failures.map((failure) => `${failure.handler.label}: ${failure.error.message}`).join('; '),
+        handler: failures.map((failure) => failure.handler.label).join(','),
+        attempts: Math.max(...failures.map((failure) => failure.attempts)),
+        event: event.name,
+        queue,
+      },
+      counters,
+    );
     return deadLettered ? 'dead-lettered' : 'kept';
   }
 
@@ -190,32 +211,33 @@ export class Dispatcher {
     issues: ValidationError['issues'],
     message: WireMessage,
     queue: string,
+    counters: EventCounters,
+    span: HandlingSpan | undefined,
   ): Promise<RunOutcome> {
     const error = new ValidationError(event.name, issues, 'receive');
     this.#deps.report({ kind: 'validation', error, event: event.name, id: event.meta.id });
-    const deadLettered = await this.#deadLetter(message, {
-      reason: 'validation-failed',
-      error: error.message,
-      issues: issuesHeader(issues),
-      event: event.name,
-      queue,
-    });
+    span?.recordFailure('validation-failed', error);
+    const deadLettered = await this.#deadLetter(
+      message,
+      { reason: 'validation-failed', error: error.message, issues: issuesHeader(issues), event: event.name, queue },
+      counters,
+    );
     return deadLettered ? 'dead-lettered' : 'kept';
   }
 
-  async #settle(delivery: Delivery, details: Omit<DeadLetterDetails, 'deadBy'>): Promise<boolean> {
-    const deadLettered = await this.#deadLetter(delivery.message, details);
+  async #settle(delivery: Delivery, details: Omit<DeadLetterDetails, 'deadBy'>, counters: EventCounters): Promise<boolean> {
+    const deadLettered = await this.#deadLetter(delivery.message, details, counters);
     if (deadLettered) delivery.ack();
     else delivery.requeue();
     return deadLettered;
   }
 
-  async #deadLetter(message: WireMessage, details: Omit<DeadLetterDetails, 'deadBy'>): Promise<boolean> {
+  async #deadLetter(message: WireMessage, details: Omit<DeadLetterDetails, 'deadBy'>, counters: EventCounters): Promise<boolean> {
     const deps = this.#deps;
     try {
       await deps.deadLetter(toDeadLetter(message, { ...details, deadBy: deps.instanceId }));
       deps.stats.deadLettered++;
-      deps.metrics.of(details.event ?? message.routingKey).deadLettered++;
+      counters.deadLettered++;
       return true;
     } catch (caught) {
       deps.report({ kind: 'dead-letter', error: toError(caught), event: details.event ?? message.routingKey });

@@ -3,7 +3,7 @@ import type { Codec } from './codec.js';
 import { DeliveryAcks } from './delivery-acks.js';
 import { destinationHeaders, matches, parseDestination } from './destination.js';
 import type { Dispatcher } from './dispatcher.js';
-import type { EventMetrics } from './event-metrics.js';
+import type { EventCounters, EventMetrics } from './event-metrics.js';
 import { type CodecLookup, type EnvelopeSource, fromWireMessage, Header, toWireMessage } from './envelope.js';
 import { ConfigError, RemitError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
@@ -99,8 +99,9 @@ export class EventPublisher {
     counters.published++;
     // Started before local handlers run: their spans are its children, as remote handlers' are.
     const span = deps.tracing?.enabled ? deps.tracing.publish(message) : undefined;
-    if (local) this.#runLocal(name, message, acks ? (handled) => this.acks.record(id, self, handled ? 'handled' : 'failed') : undefined);
     try {
+      // Inside the try: should reading the event back for local handlers throw, the span still ends.
+      if (local) this.#runLocal(name, message, counters, acks ? (handled) => this.acks.record(id, self, handled ? 'handled' : 'failed') : undefined);
       await deps.publish({ message, target: 'events', timeoutMs: deps.publishTimeoutMs });
     } catch (error) {
       acks?.cancel();
@@ -123,7 +124,7 @@ export class EventPublisher {
   }
 
   /** This instance's broadcast handlers hear its own event at once, decoded like everyone else's copy. */
-  #runLocal(name: string, message: WireMessage, done?: (handled: boolean) => void): void {
+  #runLocal(name: string, message: WireMessage, counters: EventCounters, done?: (handled: boolean) => void): void {
     const deps = this.#deps;
     const handlers = deps.registry.takeBroadcast(name);
     if (handlers.length === 0) {
@@ -133,6 +134,6 @@ export class EventPublisher {
     // Read back exactly as a remote instance would, so local handlers see the same payload and meta.
     const event = fromWireMessage(message, { codecs: deps.codecs, maxPayloadBytes: deps.maxPayloadBytes, redelivered: false });
     const queue = `${deps.source.service}:${deps.source.instanceId}:local`;
-    deps.track(deps.dispatcher.run(handlers, event, message, queue).then((outcome) => done?.(outcome === 'handled')));
+    deps.track(deps.dispatcher.run(handlers, event, message, queue, counters).then((outcome) => done?.(outcome === 'handled')));
   }
 }

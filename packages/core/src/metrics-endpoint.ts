@@ -46,7 +46,7 @@ function isPromClientMissing(error: unknown): boolean {
 
 /**
  * What a metrics route serves, for the framework adapters: the app's prom-client registry with
- * remit's metrics in it (registered once, at the first scrape), or, without prom-client, remit's
+ * remit's metrics in it (registered once, when the route is made), or, without prom-client, remit's
  * own text. `loadPromClient` is the adapter's `() => import('prom-client')`, so prom-client stays
  * an optional peer of the adapter and core never loads it.
  */

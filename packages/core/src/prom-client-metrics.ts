@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import { type MetricDefinition, type MetricFamily, type MetricsSource, readMetrics, REMIT_METRICS } from './prometheus.js';
+import { type MetricDefinition, type MetricFamily, type MetricsReading, type MetricsSource, readMetrics, REMIT_METRICS } from './prometheus.js';
 import type { Unsubscribe } from './types.js';
 
 /**
@@ -27,6 +27,21 @@ interface RegistryMetric {
 const registered = new WeakMap<PrometheusRegistry, { sources: Set<MetricsSource>; metrics: Map<string, RegistryMetric> }>();
 
 /**
+ * The registered buses' readings, dropping closed ones for good: a registry (prom-client's default
+ * one above all) outlives them, and a bus made again under the same service (a Nest app closed and
+ * created anew in one process) would otherwise report every series twice, once frozen.
+ */
+function liveReadings(sources: Set<MetricsSource>): MetricsReading[] {
+  const readings: MetricsReading[] = [];
+  for (const source of sources) {
+    const reading = readMetrics(source);
+    if (reading.health.status === 'closed') sources.delete(source);
+    else readings.push(reading);
+  }
+  return readings;
+}
+
+/**
  * prom-client's `Histogram` only takes single observations, and remit's histogram is already
  * aggregated (prom-client issue #241); so remit registers objects of the registry's metric contract,
  * read from `stats()` and `health()` at scrape time. Summed across cluster workers by
@@ -45,7 +60,7 @@ function registryMetric(definition: MetricDefinition, sources: Set<MetricsSource
       help,
       type,
       aggregator: 'sum',
-      values: [...sources].map(readMetrics).flatMap(definition.samples),
+      values: liveReadings(sources).flatMap(definition.samples),
     }),
     // Counted by the bus, not by prom-client: `registry.resetMetrics()` has nothing of remit's to reset.
     reset: () => {},

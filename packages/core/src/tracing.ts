@@ -28,9 +28,13 @@ const OUTCOME = 'remit.outcome';
 // SpanStatusCode.ERROR, a stable value of the API (only the API's types are imported here).
 const STATUS_ERROR = 2;
 
-/** What the dispatcher tells the span of the event it runs handlers for (an OpenTelemetry Span fits). */
+/** Why handling an event failed: the dead-letter reason, which the `process` span reports as `error.type`. */
+export type HandlingFailure = 'handler-failed' | 'validation-failed';
+
+/** What the dispatcher tells the span of the event it runs handlers for. */
 export interface HandlingSpan {
-  recordException(error: Error): void;
+  /** A handler failed for good, or the payload failed its schema: recorded on the span. */
+  recordFailure(reason: HandlingFailure, error: Error): void;
 }
 
 /** How a traced operation (a publish, a request) ended. */
@@ -52,6 +56,18 @@ class TracedOperation implements OperationSpan {
   fail(error: unknown): void {
     failed(this.span, error);
     this.span.end();
+  }
+}
+
+/** A `process` span, remembering why handling failed until the outcome is known and the span ends. */
+class ConsumerSpan implements HandlingSpan {
+  reason: HandlingFailure = 'handler-failed';
+
+  constructor(readonly span: Span) {}
+
+  recordFailure(reason: HandlingFailure, error: Error): void {
+    this.reason = reason;
+    this.span.recordException(error);
   }
 }
 
@@ -133,15 +149,17 @@ export class Tracing {
     attributes[REDELIVERED] = event.meta.redelivered;
     const parent = this.#receivedContext(message);
     const span = this.#sdkTracer.startSpan(`process ${event.name}`, { kind: api.SpanKind.CONSUMER, attributes }, parent);
-    const running = api.context.with(api.trace.setSpan(parent, span), run, undefined, span);
+    const handling = new ConsumerSpan(span);
+    const running = api.context.with(api.trace.setSpan(parent, span), run, undefined, handling);
     return running.then(
       (outcome) => {
         span.setAttribute(OUTCOME, outcome);
         if (outcome !== 'handled') {
           // Dead-lettered: in the dead-letter queue; kept: even that failed, back in its queue.
           span.addEvent(outcome === 'dead-lettered' ? 'remit.dead_lettered' : 'remit.requeued');
-          span.setAttribute(ERROR_TYPE, 'handler-failed');
-          span.setStatus({ code: STATUS_ERROR, message: outcome === 'dead-lettered' ? 'handler failed; event dead-lettered' : 'handler failed; event requeued' });
+          span.setAttribute(ERROR_TYPE, handling.reason);
+          const why = handling.reason === 'validation-failed' ? 'payload failed its schema' : 'handler failed';
+          span.setStatus({ code: STATUS_ERROR, message: `${why}; event ${outcome === 'dead-lettered' ? 'dead-lettered' : 'requeued'}` });
         }
         span.end();
         return outcome;

@@ -2,6 +2,7 @@ import { context, type Span, SpanKind, SpanStatusCode, trace } from '@openteleme
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   ConfigError,
   createBus,
@@ -186,6 +187,26 @@ describe('tracing of events', () => {
     expect(exception?.attributes).toMatchObject({ 'exception.type': 'TypeError', 'exception.message': 'card declined' });
     expect(processed.events.map((event) => event.name)).toContain('remit.dead_lettered');
     expect(named('publish order.created').status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('says a dead-lettered event failed its schema, not a handler, and records the ValidationError', async () => {
+    const broker = memoryBroker();
+    const publisher = bus(broker, { service: 'orders' });
+    const schemas = { 'order.created': z.object({ id: z.string().startsWith('o-') }) };
+    const consumer = bus(broker, { service: 'billing', schemas });
+    let ran = false;
+    consumer.on('order.created', () => void (ran = true));
+    await Promise.all([publisher.start(), consumer.start()]);
+    await publisher.publish('order.created', { id: 'x-1' });
+    await until(hasSpan('process order.created'), 'the consumer span');
+    const processed = named('process order.created');
+    expect(ran).toBe(false);
+    expect(processed.status).toEqual({ code: SpanStatusCode.ERROR, message: 'payload failed its schema; event dead-lettered' });
+    expect(processed.attributes).toMatchObject({ 'remit.outcome': 'dead-lettered', 'error.type': 'validation-failed' });
+    const exceptions = processed.events.filter((event) => event.name === 'exception');
+    // OpenTelemetry names an exception by its `code` when it has one.
+    expect(exceptions.map((event) => event.attributes?.['exception.type'])).toEqual(['ERR_VALIDATION']);
+    expect(consumer.stats().events['order.created']).toMatchObject({ received: 1, deadLettered: 1, handled: 0, failed: 0 });
   });
 
   it('records that an event whose dead-lettering failed went back to its queue', async () => {

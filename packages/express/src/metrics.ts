@@ -1,4 +1,12 @@
-import { type Bus, type MetricsRouteOptions, metricsRoute, type PromClientModule, type RequestMap, type RequestShape } from '@remit/core';
+import {
+  type Bus,
+  type MetricsRouteOptions,
+  metricsRoute,
+  type PayloadMap,
+  type PromClientModule,
+  type RequestMap,
+  type RequestShape,
+} from '@remit/core';
 import type { NextFunction, Request, Response } from 'express';
 import { requireBus } from './validate.js';
 
@@ -14,8 +22,8 @@ export type MetricsOptions = MetricsRouteOptions;
  * @example
  * app.get('/metrics', metrics(bus));
  */
-export function metrics<E extends object, R extends RequestShape<R> = RequestMap>(
-  bus: Bus<E, R>,
+export function metrics<E extends object, R extends RequestShape<R> = RequestMap, P extends PayloadMap<E> = E>(
+  bus: Bus<E, R, P>,
   options?: MetricsOptions,
 ): (req: Request, res: Response, next: NextFunction) => Promise<void> {
   requireBus(bus);

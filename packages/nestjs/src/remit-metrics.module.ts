@@ -27,11 +27,16 @@ export class RemitMetricsModule {
     if (typeof controller !== 'function') {
       throw new ConfigError('controller', 'expected a controller class (RemitMetricsController or a subclass).');
     }
-    // The path is set on the class, as @Controller(path) would, so one controller serves any path.
-    Reflect.defineMetadata(PATH_METADATA, path, controller);
+    // The path goes on a subclass made for this registration, as @Controller(path) would put it:
+    // set on the given class, it would move every other registration of that class (another
+    // module, another app in the same process) to this path too. Guards and the route method are
+    // inherited, and so is the name Nest logs.
+    const routed = class extends controller {};
+    Object.defineProperty(routed, 'name', { value: controller.name });
+    Reflect.defineMetadata(PATH_METADATA, path, routed);
     return {
       module: RemitMetricsModule,
-      controllers: [controller],
+      controllers: [routed],
       providers: [{ provide: REMIT_METRICS_OPTIONS, useValue: route }, RemitMetrics],
       exports: [RemitMetrics],
     };

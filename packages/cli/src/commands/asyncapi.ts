@@ -69,17 +69,22 @@ export const asyncapiCommand = defineCommand({
 
     const module = await importUserModule(path);
     const chosen = chooseExport(module, path, values.export);
-    const title = values.title ?? serviceOf(chosen.value);
-    if (title === undefined) throw new UsageError('missing --title: a schemas record carries no service name to use instead.');
-    const info: AsyncAPIInfo = {
-      title,
-      version,
-      ...(values.description === undefined ? {} : { description: values.description }),
-      ...(servers === undefined ? {} : { servers }),
-    };
-    const options: AsyncAPIOptions = { codec, ...(values.exchange === undefined ? {} : { exchange: values.exchange }) };
-    const document = describe(chosen.value, `export "${chosen.name}" of "${path}"`, info, options);
-    await closeIfBus(chosen.value);
+    let document: AsyncAPIDocument;
+    try {
+      const title = values.title ?? serviceOf(chosen.value);
+      if (title === undefined) throw new UsageError('missing --title: a schemas record carries no service name to use instead.');
+      const info: AsyncAPIInfo = {
+        title,
+        version,
+        ...(values.description === undefined ? {} : { description: values.description }),
+        ...(servers === undefined ? {} : { servers }),
+      };
+      const options: AsyncAPIOptions = { codec, ...(values.exchange === undefined ? {} : { exchange: values.exchange }) };
+      document = describe(chosen.value, `export "${chosen.name}" of "${path}"`, info, options);
+    } finally {
+      // Closed on failure too: a bus the module started would otherwise keep the CLI from exiting.
+      await closeIfBus(chosen.value);
+    }
 
     const text = `${JSON.stringify(document, null, 2)}\n`;
     const events = Object.keys(document.channels).length;
