@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, type QueueRole } from './dispatcher.js';
 import type { EnvelopeSource } from './envelope.js';
 import type { EventMetrics } from './event-metrics.js';
 import { EventPublisher } from './event-publisher.js';
@@ -38,6 +38,9 @@ export interface BusParts {
   broadcast: BroadcastConsumer;
 }
 
+
+/** The role of every broadcast delivery: one object, not one per message. */
+const BROADCAST: QueueRole = { kind: 'broadcast' };
 /**
  * How the parts of a bus are connected: which queue each one consumes, what it publishes, and
  * who hears whom (a delivery ack goes from the dispatcher out, acks come back through presence
@@ -89,7 +92,7 @@ export function wireBus(options: NormalizedBusOptions, context: BusContext): Bus
           expiresMs: options.stableInstance ? options.instanceQueueExpiresMs : null,
         },
         options.prefetch,
-        (delivery) => track(dispatcher.dispatch(delivery, { kind: 'broadcast' })),
+        (delivery) => track(dispatcher.dispatch(delivery, BROADCAST)),
       ),
     // The others learn at once that acks for events should now be awaited from this instance.
     onStarted: () => {

@@ -56,7 +56,9 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
   readonly #registry = new HandlerRegistry();
   readonly #status = new StatusTracker();
   readonly #dispatcher: Dispatcher;
-  readonly #inflight = new Set<Promise<unknown>>();
+  /** Handler runs and other tracked work not finished yet; close() waits for them to reach 0. */
+  #inflight = 0;
+  #onIdle: (() => void) | null = null;
   readonly #subscriptions: Subscriptions;
   readonly #publisher: EventPublisher;
   readonly #requests: RequestClient;
@@ -120,8 +122,9 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
 
   publish<K extends EventName<E>>(name: K, payload: P[K], options: AckPublishOptions): Promise<DeliveryReport>;
   publish<K extends EventName<E>>(name: K, payload: P[K], options?: PublishOptions): Promise<void>;
-  async publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions = {}): Promise<DeliveryReport | void> {
-    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') throw new ClosedError();
+  publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions = {}): Promise<DeliveryReport | void> {
+    // Not async: the publisher's publish is, and a second wrapper would cost a promise per event.
+    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') return Promise.reject(new ClosedError());
     return this.#publisher.publish(name, payload, options);
   }
 
@@ -208,7 +211,7 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
     await Promise.allSettled(cancels.map((cancel) => cancel?.()));
     // Handlers that publish (a reply, a follow-up event) finish normally: publishing is refused
     // only once they are done.
-    await untilAborted(Promise.allSettled([...this.#inflight]), deadline);
+    await untilAborted(this.#idle(), deadline);
     this.#lifecycle = 'closing';
     // A bus that never started has no connection to flush through; its publishes are rejected.
     if (starting) await this.#transport.flush(deadline).catch(() => {});
@@ -267,10 +270,31 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
     return this.#lifecycle === 'draining' || this.#lifecycle === 'closing' || this.#lifecycle === 'closed';
   }
 
+  // Every delivery is tracked, so this is a counter and two bound callbacks rather than a set of
+  // promises with a catch and a finally each: one promise per delivery instead of three.
   #track(work: Promise<unknown>): void {
-    const tracked = work.catch((caught: unknown) => this.#report({ kind: 'transport', error: toError(caught) }));
-    this.#inflight.add(tracked);
-    void tracked.finally(() => this.#inflight.delete(tracked));
+    this.#inflight++;
+    work.then(this.#workDone, this.#workFailed);
+  }
+
+  readonly #workDone = (): void => {
+    if (--this.#inflight === 0) this.#onIdle?.();
+  };
+
+  readonly #workFailed = (caught: unknown): void => {
+    this.#report({ kind: 'transport', error: toError(caught) });
+    this.#workDone();
+  };
+
+  /** Resolves once no tracked work is running. */
+  #idle(): Promise<void> {
+    if (this.#inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#onIdle = () => {
+        this.#onIdle = null;
+        resolve();
+      };
+    });
   }
 
   #report(failure: FailureReport): void {

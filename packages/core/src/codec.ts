@@ -69,11 +69,13 @@ export class SuperjsonCodec implements Codec {
     if (meta !== undefined && !isRecord(meta)) {
       throw new DecodeError('wrong-shape', 'The "meta" of a superjson body must be an object.');
     }
+    // No meta: nothing to rebuild, and superjson would hand back `json` itself (in place).
+    if (meta === undefined) return json;
     try {
       // In place: the object came from JSON.parse and is ours. Copying would drop own
       // `__proto__` keys, which must stay data.
       return this.#superjson.deserialize(
-        { json: json as never, ...(meta === undefined ? {} : { meta: meta as never }) },
+        { json: json as never, meta: meta as never },
         { inPlace: true },
       );
     } catch (cause) {

@@ -15,6 +15,13 @@ import { runSchema, type SchemaLookup } from './validation.js';
 /** Which handlers a queue feeds: this instance's broadcast handlers, or one group's. */
 export type QueueRole = { kind: 'broadcast' } | { kind: 'group'; group: string };
 
+/** A handler that still failed after its last attempt. */
+interface HandlerFailure {
+  handler: HandlerEntry;
+  error: Error;
+  attempts: number;
+}
+
 /** How handling an event ended: handled, failed and dead-lettered, or failed and kept for a redelivery. */
 export type RunOutcome = 'handled' | 'dead-lettered' | 'kept';
 
@@ -157,21 +164,17 @@ export class Dispatcher {
       // Handlers get what the schema made of the payload: transforms and defaults applied.
       event = { ...event, payload: result.value };
     }
-    const results = await Promise.all(
-      handlers.map(async (handler) => ({
-        handler,
-        result: await withRetry(
-          () => handler.run(event.payload, event.meta),
-          deps.retry,
-          () => {
-            deps.stats.retried++;
-            counters.retried++;
-          },
-          counters,
-        ),
-      })),
-    );
-    const failures = results.flatMap(({ handler, result }) => (result.ok ? [] : [{ handler, ...result }]));
+    const failures: HandlerFailure[] = [];
+    const [only] = handlers;
+    if (handlers.length === 1 && only) {
+      // One handler is the common case: awaited directly, without Promise.all's arrays and wrappers.
+      const failure = await this.#attempt(only, event, counters);
+      if (failure) failures.push(failure);
+    } else {
+      for (const failure of await Promise.all(handlers.map((handler) => this.#attempt(handler, event, counters)))) {
+        if (failure) failures.push(failure);
+      }
+    }
     if (failures.length === 0) {
       deps.stats.handled++;
       counters.handled++;
@@ -203,6 +206,17 @@ export class Dispatcher {
       counters,
     );
     return deadLettered ? 'dead-lettered' : 'kept';
+  }
+
+  /** Runs one handler, retrying as configured; resolves to how it failed, or null once it succeeded. */
+  async #attempt(handler: HandlerEntry, event: DecodedEvent, counters: EventCounters): Promise<HandlerFailure | null> {
+    const deps = this.#deps;
+    const onRetry = () => {
+      deps.stats.retried++;
+      counters.retried++;
+    };
+    const result = await withRetry(() => handler.run(event.payload, event.meta), deps.retry, onRetry, counters);
+    return result.ok ? null : { handler, error: result.error, attempts: result.attempts };
   }
 
   /** An event that fails its schema is dead-lettered at once: retrying cannot make it valid. */

@@ -43,7 +43,7 @@ export interface OutgoingEvent {
   headers: Record<string, HeaderValue> | undefined;
   persistent: boolean;
   /** `remit-*` headers this kind of message adds: destination, ack address, reply status. */
-  control?: Record<string, string | number>;
+  control?: Record<string, string | number> | undefined;
   correlationId?: string;
   replyTo?: string;
   /** Per-message TTL in milliseconds (AMQP `expiration`). */

@@ -16,6 +16,7 @@ import { integer, rejectUnknownKeys, requireRecord } from './validate.js';
 import { checkOutgoing, type SchemaLookup } from './validation.js';
 
 const DEFAULT_ACK_TIMEOUT_MS = 5000;
+const ACK_TIMEOUT_RANGE = { min: 1, max: 2 ** 31 - 1 };
 const PUBLISH_KEYS = ['local', 'headers', 'persistent', 'to', 'ack', 'timeoutMs'];
 
 export interface EventPublisherDeps {
@@ -52,10 +53,13 @@ export interface EventPublisherDeps {
 export class EventPublisher {
   readonly #deps: EventPublisherDeps;
   readonly acks: DeliveryAcks;
+  /** This instance, as destinations and acks name it. */
+  readonly #self: InstanceRef;
 
   constructor(deps: EventPublisherDeps) {
     this.#deps = deps;
     this.acks = new DeliveryAcks({ source: deps.source, send: deps.send });
+    this.#self = { service: deps.source.service, instance: deps.source.instanceId };
   }
 
   async publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions): Promise<DeliveryReport | undefined> {
@@ -68,7 +72,7 @@ export class EventPublisher {
     const ack = options.ack === true;
     const timeoutMs = 'timeoutMs' in options ? options.timeoutMs : undefined;
     if (timeoutMs !== undefined && !ack) throw new ConfigError('timeoutMs', 'applies only with ack: true (how long to wait for acks).');
-    const ackTimeoutMs = integer('timeoutMs', timeoutMs, DEFAULT_ACK_TIMEOUT_MS, { min: 1, max: 2 ** 31 - 1 });
+    const ackTimeoutMs = integer('timeoutMs', timeoutMs, DEFAULT_ACK_TIMEOUT_MS, ACK_TIMEOUT_RANGE);
     const schema = deps.schemas?.get(name);
     if (schema !== undefined) {
       // The payload as given goes on the wire: every receiver with the schema parses it the same way,
@@ -82,9 +86,9 @@ export class EventPublisher {
       codec: deps.codec.name,
       headers,
       persistent: options.persistent ?? true,
-      control: { ...destinationHeaders(to), ...(ack ? { [Header.ackTo]: deps.ackQueue } : {}) },
+      control: to || ack ? { ...destinationHeaders(to), ...(ack ? { [Header.ackTo]: deps.ackQueue } : {}) } : undefined,
     });
-    const self = { service: deps.source.service, instance: deps.source.instanceId };
+    const self = this.#self;
     const local = options.local !== false && matches(to, self);
     const id = message.properties.messageId ?? '';
     // Awaited: the addressees live now; this instance only when it runs its handlers itself.

@@ -59,11 +59,11 @@ export class HandlerRegistry {
 
   /** Broadcast handlers for an event, catch-all handlers included; `once` handlers are removed as taken. */
   takeBroadcast(name: string): HandlerEntry[] {
-    return take([this.#broadcast.get(name), this.#any]);
+    return take(this.#broadcast.get(name), this.#any);
   }
 
   takeGroup(group: string, name: string): HandlerEntry[] {
-    return take([this.#groups.get(group)?.get(name)]);
+    return take(this.#groups.get(group)?.get(name));
   }
 
   /** Whether any broadcast handler or catch-all handler is registered. */
@@ -85,14 +85,17 @@ export class HandlerRegistry {
   }
 }
 
-function take(sets: (EntrySet | undefined)[]): HandlerEntry[] {
+// Two parameters rather than an array of sets: this runs for every event, sent or received.
+function take(first: EntrySet | undefined, second?: EntrySet): HandlerEntry[] {
   const entries: HandlerEntry[] = [];
-  for (const set of sets) {
-    if (!set) continue;
-    for (const entry of set) {
-      entries.push(entry);
-      if (entry.once) set.delete(entry);
-    }
-  }
+  if (first?.size) takeFrom(first, entries);
+  if (second?.size) takeFrom(second, entries);
   return entries;
+}
+
+function takeFrom(set: EntrySet, entries: HandlerEntry[]): void {
+  for (const entry of set) {
+    entries.push(entry);
+    if (entry.once) set.delete(entry);
+  }
 }

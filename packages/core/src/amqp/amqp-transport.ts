@@ -184,7 +184,8 @@ class AmqpTransport implements Transport {
     this.#live = live;
   }
 
-  async publish(request: PublishRequest): Promise<void> {
+  publish(request: PublishRequest): Promise<void> {
+    // Not async: enqueue never throws (it rejects), and a wrapper would cost a promise per publish.
     return this.#outbox.enqueue(request);
   }
 

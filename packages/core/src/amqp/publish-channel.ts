@@ -28,14 +28,14 @@ export function publishChannel(channel: ConfirmChannel, options: PublishChannelO
     write(request: PublishRequest, onConfirm: (error: Error | null) => void): boolean {
       const { message, target } = request;
       const exchange = target === 'dead' ? options.deadLetter : options.exchange;
-      const sent = key(exchange, message.properties.messageId);
       try {
         return channel.publish(exchange, message.routingKey, message.body, toPublishOptions(message), (error: unknown) => {
           if (error) {
             onConfirm(options.safe(error, 'The broker rejected the message'));
             return;
           }
-          if (!returned.delete(sent)) {
+          // Returns are rare: the key is built only when there is one to match.
+          if (returned.size === 0 || !returned.delete(key(exchange, message.properties.messageId))) {
             onConfirm(null);
             return;
           }
