@@ -173,9 +173,11 @@ export class Outbox {
     entry.settled = true;
     clearTimeout(entry.timer);
     this.#bytes -= entry.bytes;
-    this.#unconfirmed.delete(entry);
-    const index = this.#waiting.indexOf(entry);
-    if (index !== -1) this.#waiting.splice(index, 1);
+    // An entry is either unconfirmed or waiting; only a waiting one needs the scan.
+    if (!this.#unconfirmed.delete(entry)) {
+      const index = this.#waiting.indexOf(entry);
+      if (index !== -1) this.#waiting.splice(index, 1);
+    }
     if (error) entry.reject(error);
     else entry.resolve();
     if (this.size === 0) for (const done of [...this.#idle]) done();
