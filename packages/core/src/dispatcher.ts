@@ -4,6 +4,7 @@ import { type CodecLookup, type DecodedEvent, fromWireMessage, Header, toDeadLet
 import { DecodeError, ValidationError } from './errors.js';
 import type { EventCounters, EventMetrics } from './event-metrics.js';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry.js';
+import type { InstanceRef } from './presence-types.js';
 import type { BackoffOptions } from './retry.js';
 import { toError, withRetry } from './retry.js';
 import type { HandlingSpan, Tracing } from './tracing.js';
@@ -59,8 +60,12 @@ export class Dispatcher {
   /** Ids being handled right now, per queue: a second copy arriving meanwhile is a duplicate too. */
   readonly #running = new Map<string, Set<string>>();
 
+  /** This instance, as destinations name it. */
+  readonly #self: InstanceRef;
+
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+    this.#self = { service: deps.service, instance: deps.instanceId };
   }
 
   async dispatch(delivery: Delivery, role: QueueRole): Promise<void> {
@@ -76,7 +81,7 @@ export class Dispatcher {
       return;
     }
     // Addressed to another service or instance: dropped before paying for a decode.
-    if (!isForMe(delivery.message.properties.headers, { service: deps.service, instance: deps.instanceId })) {
+    if (!isForMe(delivery.message.properties.headers, this.#self)) {
       deps.stats.notForMe++;
       delivery.ack();
       return;
@@ -102,6 +107,7 @@ export class Dispatcher {
       if (deadLettered && role.kind === 'broadcast') deps.settled(delivery.message, 'dead-lettered');
       return;
     }
+    counters.observeLag(event.meta.publishedAt.getTime());
     const window = this.#window(delivery.queue);
     const running = this.#runningIn(delivery.queue);
     const { id } = event.meta;

@@ -1,10 +1,48 @@
-import type { EventStats } from './metrics-types.js';
+import type { EventStats, HistogramStats } from './metrics-types.js';
 
 /**
  * Upper bounds, in seconds, of the handler-duration histogram: Prometheus' default buckets, which
  * fit handlers from a few milliseconds (a cache write) to ten seconds (a slow external call).
  */
 export const HANDLER_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Upper bounds, in seconds, of the delivery-lag histogram (publish → receive): from a healthy
+ * millisecond to the five minutes of a consumer that fell far behind or was down.
+ */
+export const DELIVERY_LAG_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
+
+/** A Prometheus histogram with fixed bounds, counted in place. */
+export class Histogram {
+  sum = 0;
+  count = 0;
+  readonly #bounds: readonly number[];
+  /** Observations per bucket, not cumulative (one increment each); the last slot holds those above every bound. */
+  readonly #runs: number[];
+
+  constructor(bounds: readonly number[]) {
+    this.#bounds = bounds;
+    this.#runs = new Array<number>(bounds.length + 1).fill(0);
+  }
+
+  observe(value: number): void {
+    const bounds = this.#bounds;
+    let index = 0;
+    while (index < bounds.length && value > (bounds[index] ?? Infinity)) index++;
+    this.#runs[index] = (this.#runs[index] ?? 0) + 1;
+    this.sum += value;
+    this.count++;
+  }
+
+  snapshot(): HistogramStats {
+    let cumulative = 0;
+    const buckets = this.#bounds.map((le, index) => {
+      cumulative += this.#runs[index] ?? 0;
+      return { le, count: cumulative };
+    });
+    return { buckets, sum: this.sum, count: this.count };
+  }
+}
 
 /**
  * How many distinct event names get their own counters. Names arrive from the wire, so a
@@ -24,26 +62,23 @@ export class EventCounters {
   failed = 0;
   retried = 0;
   deadLettered = 0;
-  durationSum = 0;
-  durationCount = 0;
-  /** Runs per bucket, not cumulative (one increment per run); the last slot holds the runs above every bound. */
-  readonly #bucketRuns = new Array<number>(HANDLER_DURATION_BUCKETS.length + 1).fill(0);
+  readonly handlerDuration = new Histogram(HANDLER_DURATION_BUCKETS);
+  readonly deliveryLag = new Histogram(DELIVERY_LAG_BUCKETS);
 
-  /** Records one handler run that took `seconds`. */
+  /** Records one handler run that took `seconds` (the dispatcher's AttemptTimer). */
   observe(seconds: number): void {
-    let index = 0;
-    while (index < HANDLER_DURATION_BUCKETS.length && seconds > (HANDLER_DURATION_BUCKETS[index] ?? Infinity)) index++;
-    this.#bucketRuns[index] = (this.#bucketRuns[index] ?? 0) + 1;
-    this.durationSum += seconds;
-    this.durationCount++;
+    this.handlerDuration.observe(seconds);
+  }
+
+  /**
+   * Records how long a received event took from its publish to here. Publisher and receiver
+   * clocks differ across hosts; a lag below zero (a clock ahead) counts as none.
+   */
+  observeLag(publishedAtMs: number): void {
+    this.deliveryLag.observe(Math.max(0, Date.now() - publishedAtMs) / 1000);
   }
 
   snapshot(): EventStats {
-    let cumulative = 0;
-    const buckets = HANDLER_DURATION_BUCKETS.map((le, index) => {
-      cumulative += this.#bucketRuns[index] ?? 0;
-      return { le, count: cumulative };
-    });
     return {
       published: this.published,
       confirmed: this.confirmed,
@@ -52,7 +87,8 @@ export class EventCounters {
       failed: this.failed,
       retried: this.retried,
       deadLettered: this.deadLettered,
-      handlerDuration: { buckets, sum: this.durationSum, count: this.durationCount },
+      handlerDuration: this.handlerDuration.snapshot(),
+      deliveryLag: this.deliveryLag.snapshot(),
     };
   }
 }

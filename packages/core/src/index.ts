@@ -83,8 +83,8 @@ export type {
   HandleOptions,
 } from './request-types.js';
 export type { InstanceRef, InstanceInfo, PresenceChange, DeliveryReport } from './presence-types.js';
-export type { EventStats, HandlerDurationStats } from './metrics-types.js';
-export { HANDLER_DURATION_BUCKETS, MAX_TRACKED_EVENTS, OTHER_EVENTS } from './event-metrics.js';
+export type { EventStats, HandlerDurationStats, HistogramStats } from './metrics-types.js';
+export { HANDLER_DURATION_BUCKETS, DELIVERY_LAG_BUCKETS, MAX_TRACKED_EVENTS, OTHER_EVENTS } from './event-metrics.js';
 export { prometheusText, renderPrometheusText, escapeLabelValue, REMIT_METRICS, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 export type { MetricsSource, MetricFamily, MetricSample, MetricDefinition, MetricsReading } from './prometheus.js';
 export { registerPrometheusMetrics } from './prom-client-metrics.js';

@@ -1,13 +1,15 @@
 /**
- * How long one event's handlers took, as a Prometheus histogram: `buckets` are cumulative (each
- * counts the runs that took at most `le` seconds), `count` is every run and `sum` their total
- * seconds. Each handler attempt is one run, a retried one included.
+ * A Prometheus histogram: `buckets` are cumulative (each counts the observations of at most `le`
+ * seconds), `count` is every observation and `sum` their total seconds.
  */
-export interface HandlerDurationStats {
+export interface HistogramStats {
   readonly buckets: ReadonlyArray<{ readonly le: number; readonly count: number }>;
   readonly sum: number;
   readonly count: number;
 }
+
+/** How long one event's handlers took; each handler attempt is one observation, a retried one included. */
+export type HandlerDurationStats = HistogramStats;
 
 /**
  * The counters of `stats()` for one event name. They add up to the bus-wide counters of the same
@@ -29,4 +31,9 @@ export interface EventStats {
   /** Events moved to the dead-letter queue (failed handlers or undecodable messages). */
   readonly deadLettered: number;
   readonly handlerDuration: HandlerDurationStats;
+  /**
+   * Publish → receive, per received event (from the publisher's `remit-published-at`): how far
+   * behind this instance is. Clocks of different hosts differ by their skew.
+   */
+  readonly deliveryLag: HistogramStats;
 }

@@ -40,7 +40,7 @@ export interface MetricDefinition {
   samples(reading: MetricsReading): MetricSample[];
 }
 
-type EventCounterName = Exclude<keyof EventStats, 'handlerDuration'>;
+type EventCounterName = Exclude<keyof EventStats, 'handlerDuration' | 'deliveryLag'>;
 type BusCounterName = 'duplicates' | 'unroutable' | 'notForMe' | 'reconnects';
 
 function perEvent(name: string, counter: EventCounterName, help: string): MetricDefinition {
@@ -57,14 +57,22 @@ function busWide(name: string, counter: BusCounterName, help: string): MetricDef
   return { name, help, type: 'counter', samples: ({ service, stats }) => [{ labels: { service }, value: stats[counter] }] };
 }
 
-function handlerDurationSamples({ service, stats }: MetricsReading): MetricSample[] {
-  const name = 'remit_handler_duration_seconds';
-  return Object.entries(stats.events).flatMap(([event, { handlerDuration }]) => [
-    ...handlerDuration.buckets.map(({ le, count }) => ({ metricName: `${name}_bucket`, labels: { service, event, le }, value: count })),
-    { metricName: `${name}_bucket`, labels: { service, event, le: '+Inf' }, value: handlerDuration.count },
-    { metricName: `${name}_sum`, labels: { service, event }, value: handlerDuration.sum },
-    { metricName: `${name}_count`, labels: { service, event }, value: handlerDuration.count },
-  ]);
+function perEventHistogram(name: string, histogram: 'handlerDuration' | 'deliveryLag', help: string): MetricDefinition {
+  return {
+    name,
+    help,
+    type: 'histogram',
+    samples: ({ service, stats }) =>
+      Object.entries(stats.events).flatMap(([event, counters]) => {
+        const { buckets, sum, count } = counters[histogram];
+        return [
+          ...buckets.map(({ le, count: atMost }) => ({ metricName: `${name}_bucket`, labels: { service, event, le }, value: atMost })),
+          { metricName: `${name}_bucket`, labels: { service, event, le: '+Inf' }, value: count },
+          { metricName: `${name}_sum`, labels: { service, event }, value: sum },
+          { metricName: `${name}_count`, labels: { service, event }, value: count },
+        ];
+      }),
+  };
 }
 
 /**
@@ -80,12 +88,8 @@ export const REMIT_METRICS: readonly MetricDefinition[] = [
   perEvent('remit_events_failed_total', 'failed', 'Handlers that still failed after their last retry.'),
   perEvent('remit_events_retried_total', 'retried', 'Handler attempts that failed and were retried.'),
   perEvent('remit_events_dead_lettered_total', 'deadLettered', 'Events moved to the dead-letter queue.'),
-  {
-    name: 'remit_handler_duration_seconds',
-    help: 'How long event handlers ran, per attempt.',
-    type: 'histogram',
-    samples: handlerDurationSamples,
-  },
+  perEventHistogram('remit_handler_duration_seconds', 'handlerDuration', 'How long event handlers ran, per attempt.'),
+  perEventHistogram('remit_delivery_lag_seconds', 'deliveryLag', "Time from an event's publish to its receipt here (publisher's clock)."),
   busWide('remit_events_duplicates_total', 'duplicates', 'Redelivered copies of events already handled, dropped.'),
   busWide('remit_events_unroutable_total', 'unroutable', 'Published events that reached no queue.'),
   busWide('remit_events_not_for_me_total', 'notForMe', 'Events addressed to another service or instance, dropped here.'),

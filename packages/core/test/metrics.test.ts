@@ -77,6 +77,33 @@ describe('stats().events', () => {
     expect(HANDLER_DURATION_BUCKETS).toHaveLength(11);
   });
 
+  it('measures how far behind each received event arrived, from its publish time', async () => {
+    const { subscriber, publisher } = await pair();
+    const lag = subscriber.stats().events['order.placed']?.deliveryLag;
+    expect(lag?.count).toBe(3);
+    expect(lag?.buckets.map((bucket) => bucket.le)).toEqual([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300]);
+    // Fresh events on one machine: all within a second of their publish.
+    expect(lag?.buckets.find((bucket) => bucket.le === 1)?.count).toBe(3);
+    // Only received events are measured.
+    expect(publisher.stats().events['order.placed']?.deliveryLag.count).toBe(0);
+  });
+
+  it('counts a lag from the published-at time, never below zero', () => {
+    const metrics = new EventMetrics();
+    const counters = metrics.of('e');
+    const now = Date.now();
+    for (const publishedAt of [now - 120_000, now - 2_000, now + 60_000]) counters.observeLag(publishedAt);
+    const lag = metrics.snapshot()['e']?.deliveryLag;
+    const byBound = Object.fromEntries(lag?.buckets.map(({ le, count }) => [le, count]) ?? []);
+    expect(byBound[0.001]).toBe(1);
+    expect(byBound[1]).toBe(1);
+    expect(byBound[5]).toBe(2);
+    expect(byBound[60]).toBe(2);
+    expect(byBound[300]).toBe(3);
+    expect(lag?.sum).toBeGreaterThanOrEqual(122);
+    expect(lag?.sum).toBeLessThan(123);
+  });
+
   it('tracks the first 1,000 event names from the wire and counts the rest under (other)', async () => {
     const broker = memoryBroker();
     const subscriber = bus(broker, { service: 'billing' });
@@ -124,6 +151,9 @@ describe('prometheusText', () => {
       duration?.buckets[0]?.count,
     );
     expect(sampleValue(parsed, 'remit_handler_duration_seconds_sum', billing('order.placed'))).toBe(duration?.sum);
+    expect(sampleValue(parsed, 'remit_delivery_lag_seconds_count', billing('order.placed'))).toBe(3);
+    expect(sampleValue(parsed, 'remit_delivery_lag_seconds_bucket', { ...billing('order.placed'), le: '+Inf' })).toBe(3);
+    expect(sampleValue(parsed, 'remit_delivery_lag_seconds_sum', billing('order.placed'))).toBe(stats.events['order.placed']?.deliveryLag.sum);
     expect(sampleValue(parsed, 'remit_connected', { service: 'billing' })).toBe(1);
     expect(sampleValue(parsed, 'remit_outbox_events', { service: 'shop' })).toBe(0);
     expect(sampleValue(parsed, 'remit_reconnects_total', { service: 'shop' })).toBe(0);
