@@ -34,7 +34,8 @@ export interface BusOptions {
   /** @default 'superjson' */
   codec?: CodecOption;
   /**
-   * Messages each consumer may hold unacknowledged (AMQP prefetch, per consumer).
+   * Messages each consumer may hold unacknowledged (AMQP prefetch, per consumer). Handlers run as
+   * deliveries arrive, so this is also how many handler runs one queue has in flight.
    * @default 100
    */
   prefetch?: number;
