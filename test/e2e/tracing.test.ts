@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { context, SpanKind, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, trace } from '@opentelemetry/api';
+import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { amqp, type Bus, createBus, type EventMap } from '@remit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AMQP_URL, deleteTopology, unique, waitFor } from '../helpers/broker.js';
 import { ChildInstance } from '../helpers/processes.js';
+import { installInMemoryTracing } from '../../packages/core/test/in-memory-tracing.js';
 
 const TRACED_INSTANCE = fileURLToPath(new URL('../fixtures/traced-instance.mjs', import.meta.url));
 
@@ -23,25 +23,20 @@ interface ChildSpan {
 type Requests = { 'price.quote': { request: { sku: string }; response: { payload: { sku: string }; by: string } } };
 
 let exporter: InMemorySpanExporter;
-let provider: BasicTracerProvider;
+let uninstall: () => Promise<void>;
 const children: ChildInstance[] = [];
 const buses: Bus<EventMap, Requests>[] = [];
 const cleanup: { exchanges: string[]; queues: string[] } = { exchanges: [], queues: [] };
 
 beforeEach(() => {
-  exporter = new InMemorySpanExporter();
-  provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  ({ exporter, uninstall } = installInMemoryTracing());
 });
 
 afterEach(async () => {
   await Promise.all(buses.splice(0).map((bus) => bus.close()));
   const codes = await Promise.all(children.splice(0).map((child) => child.stop()));
   await deleteTopology(cleanup);
-  trace.disable();
-  context.disable();
-  await provider.shutdown();
+  await uninstall();
   expect(codes.every((code) => code === 0)).toBe(true);
 });
 

@@ -1,6 +1,5 @@
 import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider, InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -18,6 +17,7 @@ import {
   type TransportFactory,
 } from '../src/index.js';
 import { formatTraceparent, parseTraceparent } from '../src/trace-context.js';
+import { installInMemoryTracing } from './in-memory-tracing.js';
 import { memoryBuses, sleep, until } from './memory-buses.js';
 
 type Events = { 'order.created': { id: string }; 'order.billed': { id: string } };
@@ -26,20 +26,14 @@ type Requests = { 'price.quote': { request: { sku: string }; response: { cents: 
 const bus = memoryBuses<Events, Requests>();
 let exporter: InMemorySpanExporter;
 let provider: BasicTracerProvider;
+let uninstall: () => Promise<void>;
 
 beforeEach(() => {
-  // Fresh each test: shutting a provider down shuts its exporter down for good.
-  exporter = new InMemorySpanExporter();
-  provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  trace.setGlobalTracerProvider(provider);
-  // What NodeSDK registers: without a context manager no span could be "active" inside a handler.
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  ({ exporter, provider, uninstall } = installInMemoryTracing());
 });
 
 afterEach(async () => {
-  trace.disable();
-  context.disable();
-  await provider.shutdown();
+  await uninstall();
 });
 
 const spans = () => exporter.getFinishedSpans();
