@@ -58,7 +58,8 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
   readonly #dispatcher: Dispatcher;
   /** Handler runs and other tracked work not finished yet; close() waits for them to reach 0. */
   #inflight = 0;
-  #onIdle: (() => void) | null = null;
+  /** While someone waits for the work to end: the promise they wait on, and how to settle it. */
+  #idleWait: { promise: Promise<void>; resolve: () => void } | null = null;
   readonly #subscriptions: Subscriptions;
   readonly #publisher: EventPublisher;
   readonly #requests: RequestClient;
@@ -278,7 +279,9 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
   }
 
   readonly #workDone = (): void => {
-    if (--this.#inflight === 0) this.#onIdle?.();
+    if (--this.#inflight > 0 || !this.#idleWait) return;
+    this.#idleWait.resolve();
+    this.#idleWait = null;
   };
 
   readonly #workFailed = (caught: unknown): void => {
@@ -289,12 +292,12 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
   /** Resolves once no tracked work is running. */
   #idle(): Promise<void> {
     if (this.#inflight === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#onIdle = () => {
-        this.#onIdle = null;
-        resolve();
-      };
-    });
+    if (!this.#idleWait) {
+      let resolve = (): void => {};
+      const promise = new Promise<void>((settle) => (resolve = settle));
+      this.#idleWait = { promise, resolve };
+    }
+    return this.#idleWait.promise;
   }
 
   #report(failure: FailureReport): void {
