@@ -2,7 +2,7 @@
 // does) and a message posted to either one appears on the page of both.
 import { fileURLToPath } from 'node:url';
 import { amqp, createBus } from '@remit/core';
-import { eventStream, health, remit } from '@remit/express';
+import { eventStream, health, metrics, remit } from '@remit/express';
 import express from 'express';
 
 const name = process.env.INSTANCE_NAME ?? 'a';
@@ -37,6 +37,8 @@ app.post('/messages', (req, res) => {
 // Browsers on either instance see every message: the Date arrives as an ISO string.
 app.get('/events', eventStream(bus, { events: ['message.posted'] }));
 app.get('/health', health(bus));
+// Prometheus: per-event counters, handler durations and delivery lag (docs/metrics.md).
+app.get('/metrics', metrics(bus));
 app.use(express.static(fileURLToPath(new URL('./public', import.meta.url))));
 
 await bus.start();

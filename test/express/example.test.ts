@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AMQP_URL, deleteTopology, unique, waitFor } from '../helpers/broker.js';
 import { SseReader } from './sse-reader.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/express/', import.meta.url));
 
@@ -63,6 +64,10 @@ describe('examples/express, started as its README says', () => {
       output.includes('[b] message.posted from another instance (a): hello from a'),
     );
     expect((await fetch(`${a}/health`)).status).toBe(200);
+    // b received the one event a published; its metrics say so.
+    const scraped = parsePrometheusText(await (await fetch(`${b}/metrics`)).text());
+    expect(sampleValue(scraped, 'remit_events_received_total', { service: 'example-express', event: 'message.posted' })).toBe(1);
+    expect(sampleValue(scraped, 'remit_delivery_lag_seconds_count', { service: 'example-express', event: 'message.posted' })).toBe(1);
 
     await stop(example);
     expect(output).toContain('[a] closed');
