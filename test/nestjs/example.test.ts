@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AMQP_URL, deleteTopology, unique, waitFor } from '../helpers/broker.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/nestjs/', import.meta.url));
 
@@ -66,6 +67,12 @@ describe('examples/nestjs, as its README says', () => {
     const health = await fetch(`http://localhost:${port + 1}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', details: { remit: { status: 'up', busStatus: 'connected' } } });
+    // Three deliveries in all: each instance's broadcast copy, and the group's one copy on either.
+    const received = async (at: number) => {
+      const text = await (await fetch(`http://localhost:${at}/metrics`)).text();
+      return sampleValue(parsePrometheusText(text), 'remit_events_received_total', { service, event: 'order.placed' });
+    };
+    expect((await received(port)) + (await received(port + 1))).toBe(3);
 
     if (started.pid === undefined) throw new Error('the launcher has no pid');
     process.kill(-started.pid, 'SIGINT');

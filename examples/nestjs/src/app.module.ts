@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { amqp } from '@remit/core';
-import { RemitModule } from '@remit/nestjs';
+import { RemitMetricsModule, RemitModule } from '@remit/nestjs';
 import { HealthController } from './health.controller';
 import { OrderHandlers } from './order.handlers';
 import { OrdersController } from './orders.controller';
@@ -16,6 +16,8 @@ import { settings } from './settings';
       transport: amqp({ url: settings.amqpUrl, exchange: settings.exchange, connectTimeoutMs: 5000 }),
     }),
     TerminusModule,
+    // GET /metrics: Prometheus counters, handler durations and delivery lag per event.
+    RemitMetricsModule.register(),
   ],
   controllers: [OrdersController, HealthController],
   providers: [OrderHandlers],
