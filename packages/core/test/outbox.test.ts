@@ -93,6 +93,27 @@ describe('Outbox', () => {
     expect(outbox.size).toBe(0);
   });
 
+  it('times out each publish at its own deadline, a short one behind long ones included', async () => {
+    const outbox = new Outbox({ maxMessages: 10, maxBytes: 1000 });
+    outbox.attach(fakeChannel().channel);
+    const settled: string[] = [];
+    const watch = (name: string, timeoutMs: number) =>
+      outbox.enqueue(request(name, 10, timeoutMs)).then(
+        () => settled.push(`${name} confirmed`),
+        (error: unknown) => settled.push(`${name} ${(error as Error).name}`),
+      );
+    const long = watch('long', 600);
+    const short = watch('short', 20);
+    const middle = watch('middle', 300);
+    await short;
+    // The short one expired alone: the others still wait for their confirms.
+    expect(settled).toEqual(['short PublishTimeoutError']);
+    expect(outbox.size).toBe(2);
+    await Promise.all([long, middle]);
+    expect(settled).toEqual(['short PublishTimeoutError', 'middle PublishTimeoutError', 'long PublishTimeoutError']);
+    expect(outbox.size).toBe(0);
+  });
+
   it('waits for drain when the channel says its buffer is full', async () => {
     const outbox = new Outbox({ maxMessages: 10, maxBytes: 1000 });
     const fake = fakeChannel({ writable: false });

@@ -19,7 +19,8 @@ interface Entry {
   /** Identifies the current write, so a confirm from a dead channel is ignored. */
   write: number;
   settled: boolean;
-  timer: NodeJS.Timeout;
+  /** When it rejects with PublishTimeoutError (performance.now() milliseconds). */
+  readonly deadline: number;
   resolve(): void;
   reject(error: Error): void;
 }
@@ -44,6 +45,13 @@ export class Outbox {
   /** Set after a nack or failed write: the next try waits a moment instead of spinning. */
   #awaitingRetry = false;
   #closed = false;
+  /**
+   * One timer for every deadline, set for the earliest one known: a timer per publish costs an
+   * object and two timer-list operations on the publish path, for a timeout that almost never
+   * fires. Cleared whenever the outbox is empty.
+   */
+  #timer: NodeJS.Timeout | null = null;
+  #timerAt = Infinity;
 
   constructor(limits: { maxMessages: number; maxBytes: number }) {
     this.#limits = limits;
@@ -67,15 +75,13 @@ export class Outbox {
         bytes,
         write: -1,
         settled: false,
+        deadline: performance.now() + request.timeoutMs,
         resolve,
         reject,
-        timer: setTimeout(() => {
-          const name = request.message.properties.type ?? request.message.routingKey;
-          this.#settle(entry, new PublishTimeoutError(name, request.timeoutMs));
-        }, request.timeoutMs),
       };
       this.#bytes += bytes;
       this.#waiting.push(entry);
+      this.#armTimer(entry.deadline);
       this.#pump();
     });
   }
@@ -171,7 +177,6 @@ export class Outbox {
   #settle(entry: Entry, error?: Error): void {
     if (entry.settled) return;
     entry.settled = true;
-    clearTimeout(entry.timer);
     this.#bytes -= entry.bytes;
     // An entry is either unconfirmed or waiting; only a waiting one needs the scan.
     if (!this.#unconfirmed.delete(entry)) {
@@ -180,6 +185,38 @@ export class Outbox {
     }
     if (error) entry.reject(error);
     else entry.resolve();
-    if (this.size === 0) for (const done of [...this.#idle]) done();
+    if (this.size > 0) return;
+    this.#clearTimer();
+    for (const done of [...this.#idle]) done();
   }
+
+  #armTimer(deadline: number): void {
+    if (deadline >= this.#timerAt) return;
+    this.#clearTimer();
+    this.#timerAt = deadline;
+    this.#timer = setTimeout(this.#expire, Math.max(0, deadline - performance.now()));
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Infinity;
+  }
+
+  /** Rejects every publish past its deadline, and sets the timer for the next deadline. */
+  readonly #expire = (): void => {
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const entry of [...this.#waiting, ...this.#unconfirmed]) {
+      if (entry.deadline > now) {
+        next = Math.min(next, entry.deadline);
+        continue;
+      }
+      const name = entry.request.message.properties.type ?? entry.request.message.routingKey;
+      this.#settle(entry, new PublishTimeoutError(name, entry.request.timeoutMs));
+    }
+    if (next < Infinity) this.#armTimer(next);
+  };
 }
