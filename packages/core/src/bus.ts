@@ -9,6 +9,7 @@ import type { EventPublisher } from './event-publisher.js';
 import { HandlerRegistry, type HandlerEntry } from './handler-registry.js';
 import { type BusOptions, type NormalizedBusOptions, normalizeBusOptions } from './options.js';
 import { untilAborted } from './outgoing.js';
+import { WorkTracker } from './work-tracker.js';
 import type { Presence } from './presence.js';
 import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence-types.js';
 import type { RequestClient } from './request-client.js';
@@ -56,10 +57,8 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
   readonly #registry = new HandlerRegistry();
   readonly #status = new StatusTracker();
   readonly #dispatcher: Dispatcher;
-  /** Handler runs and other tracked work not finished yet; close() waits for them to reach 0. */
-  #inflight = 0;
-  /** While someone waits for the work to end: the promise they wait on, and how to settle it. */
-  #idleWait: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** Handler runs and other work close() lets finish. */
+  readonly #work = new WorkTracker((error) => this.#report({ kind: 'transport', error }));
   readonly #subscriptions: Subscriptions;
   readonly #publisher: EventPublisher;
   readonly #requests: RequestClient;
@@ -86,7 +85,7 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
       metrics: this.#metrics,
       consuming: () => this.#lifecycle === 'started' || this.#lifecycle === 'starting',
       started: () => this.#lifecycle === 'started',
-      track: (work) => this.#track(work),
+      track: (work) => this.#work.track(work),
       report: (failure) => this.#report(failure),
     });
     this.#dispatcher = parts.dispatcher;
@@ -212,7 +211,7 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
     await Promise.allSettled(cancels.map((cancel) => cancel?.()));
     // Handlers that publish (a reply, a follow-up event) finish normally: publishing is refused
     // only once they are done.
-    await untilAborted(this.#idle(), deadline);
+    await untilAborted(this.#work.idle(), deadline);
     this.#lifecycle = 'closing';
     // A bus that never started has no connection to flush through; its publishes are rejected.
     if (starting) await this.#transport.flush(deadline).catch(() => {});
@@ -269,35 +268,6 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
 
   #isShuttingDown(): boolean {
     return this.#lifecycle === 'draining' || this.#lifecycle === 'closing' || this.#lifecycle === 'closed';
-  }
-
-  // Every delivery is tracked, so this is a counter and two bound callbacks rather than a set of
-  // promises with a catch and a finally each: one promise per delivery instead of three.
-  #track(work: Promise<unknown>): void {
-    this.#inflight++;
-    work.then(this.#workDone, this.#workFailed);
-  }
-
-  readonly #workDone = (): void => {
-    if (--this.#inflight > 0 || !this.#idleWait) return;
-    this.#idleWait.resolve();
-    this.#idleWait = null;
-  };
-
-  readonly #workFailed = (caught: unknown): void => {
-    this.#report({ kind: 'transport', error: toError(caught) });
-    this.#workDone();
-  };
-
-  /** Resolves once no tracked work is running. */
-  #idle(): Promise<void> {
-    if (this.#inflight === 0) return Promise.resolve();
-    if (!this.#idleWait) {
-      let resolve = (): void => {};
-      const promise = new Promise<void>((settle) => (resolve = settle));
-      this.#idleWait = { promise, resolve };
-    }
-    return this.#idleWait.promise;
   }
 
   #report(failure: FailureReport): void {

@@ -1,0 +1,46 @@
+import { toError } from './retry.js';
+
+/**
+ * Counts the work a bus has in flight (handler runs, local deliveries, request handlers), so that
+ * close() can let it finish. Every delivery is tracked, so this is a counter and two bound
+ * callbacks rather than a set of promises with a catch and a finally each: one promise per
+ * delivery instead of three.
+ */
+export class WorkTracker {
+  readonly #onError: (error: Error) => void;
+  #running = 0;
+  /** While someone waits for the work to end: the promise they wait on, and how to settle it. */
+  #idleWait: { promise: Promise<void>; resolve: () => void } | null = null;
+
+  /** `onError` hears work that failed (it never rejects anyone). */
+  constructor(onError: (error: Error) => void) {
+    this.#onError = onError;
+  }
+
+  track(work: Promise<unknown>): void {
+    this.#running++;
+    work.then(this.#done, this.#failed);
+  }
+
+  /** Resolves once no tracked work is running. */
+  idle(): Promise<void> {
+    if (this.#running === 0) return Promise.resolve();
+    if (!this.#idleWait) {
+      let resolve = (): void => {};
+      const promise = new Promise<void>((settle) => (resolve = settle));
+      this.#idleWait = { promise, resolve };
+    }
+    return this.#idleWait.promise;
+  }
+
+  readonly #done = (): void => {
+    if (--this.#running > 0 || !this.#idleWait) return;
+    this.#idleWait.resolve();
+    this.#idleWait = null;
+  };
+
+  readonly #failed = (caught: unknown): void => {
+    this.#onError(toError(caught));
+    this.#done();
+  };
+}
