@@ -18,6 +18,16 @@ afterEach(async () => topology.cleanup());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A bus serving `price.quote` after the `delayMs` each request asks for, answering with its instance id. */
+function slowResponder(topology: FullTopology) {
+  const responder = topology.bus<object, Requests>({ service: topology.service('slow') });
+  responder.handle('price.quote', async ({ n, delayMs }) => {
+    await sleep(delayMs ?? 0);
+    return { n, by: responder.instanceId };
+  });
+  return responder;
+}
+
 describe('request/reply over RabbitMQ', () => {
   it('answers requests from another process, one instance of the serving service per request', async () => {
     topology = new FullTopology();
@@ -53,12 +63,7 @@ describe('request/reply over RabbitMQ', () => {
 
   it('rejects with RequestTimeoutError when the reply is late, and drops the late reply quietly', async () => {
     topology = new FullTopology();
-    const service = topology.service('slow');
-    const responder = topology.bus<object, Requests>({ service });
-    responder.handle('price.quote', async ({ n, delayMs }) => {
-      await sleep(delayMs ?? 0);
-      return { n, by: responder.instanceId };
-    });
+    const responder = slowResponder(topology);
     const failures: FailureReport[] = [];
     const client = topology.bus<object, Requests>({ service: 'shop', onError: (failure) => void failures.push(failure) });
     await Promise.all([responder.start(), client.start()]);
@@ -146,12 +151,7 @@ describe('request/reply over RabbitMQ', () => {
 
   it('a request in flight when the connection drops rejects with ConnectionError; requests work again after the reconnect', async () => {
     topology = new FullTopology();
-    const service = topology.service('slow');
-    const responder = topology.bus<object, Requests>({ service });
-    responder.handle('price.quote', async ({ n, delayMs }) => {
-      await sleep(delayMs ?? 0);
-      return { n, by: responder.instanceId };
-    });
+    const responder = slowResponder(topology);
     const client = topology.bus<object, Requests>({ service: 'shop' });
     await Promise.all([responder.start(), client.start()]);
     // The handler outlasts rabbitmqctl, so the connection is gone before the reply is sent.
