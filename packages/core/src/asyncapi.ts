@@ -6,6 +6,7 @@ import { bodySchema, channelBinding, headersSchema, MESSAGE_PROPERTIES, RECEIVE_
 import { WIRE_VERSION } from './envelope.js';
 import { ConfigError } from './errors.js';
 import type { EventSchemas } from './schema-types.js';
+import { isStandardSchema } from './validation.js';
 
 /** What to describe: a bus (anything with `schemas`, and maybe `service`) or a bare schemas record. */
 export type AsyncAPISource = EventSchemas | { readonly service?: string | undefined; readonly schemas: EventSchemas };
@@ -174,12 +175,6 @@ function normalizeSource(source: AsyncAPISource): NormalizedSource {
   const service = 'service' in source ? source.service : undefined;
   if (service !== undefined && typeof service !== 'string') throw new ConfigError('source.service', 'expected a string.');
   return { service, events: checked };
-}
-
-function isStandardSchema(value: unknown): value is StandardSchemaV1 {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null || !('~standard' in value)) return false;
-  const props = value['~standard'];
-  return typeof props === 'object' && props !== null && 'validate' in props && typeof props.validate === 'function';
 }
 
 function normalizeOptions(options: AsyncAPIOptions): NormalizedOptions {

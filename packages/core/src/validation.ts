@@ -18,7 +18,8 @@ export interface SchemaOptions {
 
 const NO_SCHEMAS: EventSchemas = Object.freeze({});
 
-function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+/** A Standard Schema: anything with a `~standard.validate` function. */
+export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   // arktype's schemas are functions carrying `~standard`; zod's and valibot's are objects.
   if (!isRecord(value) && typeof value !== 'function') return false;
   const standard: unknown = Reflect.get(value, '~standard');
