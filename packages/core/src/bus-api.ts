@@ -1,30 +1,8 @@
-import type { RegisterableClass } from './codec.js';
-import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence-types.js';
-import type {
-  HandleOptions,
-  RequestHandler,
-  RequestMap,
-  RequestName,
-  RequestOf,
-  RequestOptions,
-  RequestShape,
-  ResponseOf,
-} from './request-types.js';
-import type {
-  AckPublishOptions,
-  AnyEventHandler,
-  BusHealth,
-  BusStats,
-  CloseOptions,
-  EventHandler,
-  EventMap,
-  EventName,
-  PublishOptions,
-  StatusChange,
-  SubscribeOptions,
-  Unsubscribe,
-} from './types.js';
-import type { EventSchemas } from './schema-types.js';
+import type { RegisterableClass } from './wire/codecs.js';
+import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence/presence-types.js';
+import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './requests/request-types.js';
+import type { AckPublishOptions, AnyEventHandler, BusHealth, BusStats, CloseOptions, EventHandler, EventMap, EventName, PublishOptions, StatusChange, SubscribeOptions, Unsubscribe } from './types.js';
+import type { EventSchemas } from './schemas/schema-types.js';
 
 /** The same event names as `E`, each to what `publish` accepts for it (see Bus's `P`). */
 export type PayloadMap<E> = { [K in keyof E]: unknown };

@@ -1,5 +1,4 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { describeIssues } from './schema-issues.js';
 
 /** Machine-readable error codes; one per error class. */
 export type RemitErrorCode =
@@ -210,4 +209,35 @@ export class ValidationError extends RemitError {
     this.eventName = eventName;
     this.issues = issues;
   }
+}
+
+/** Whatever was thrown, as an Error: a thrown string or object becomes its message. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(typeof value === 'string' ? value : `Non-error thrown: ${String(value)}`);
+}
+
+// ── how schema issues read to people (ValidationError's message) ──────────────────────────────
+
+const LISTED_ISSUES = 10;
+/** The issue's path as one would write it in JavaScript (`items[2].sku`); empty for the payload itself. */
+export function issuePath(issue: StandardSchemaV1.Issue): string {
+  let path = '';
+  for (const segment of issue.path ?? []) {
+    const key = typeof segment === 'object' && segment !== null ? segment.key : segment;
+    if (typeof key === 'number') path += `[${key}]`;
+    else path += path === '' ? String(key) : `.${String(key)}`;
+  }
+  return path;
+}
+
+/** `email: Invalid email; tags[0]: Expected string`: the first few issues, each with where it is. */
+export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
+  if (issues.length === 0) return 'the schema reported no details';
+  const listed = issues.slice(0, LISTED_ISSUES).map((issue) => {
+    const path = issuePath(issue);
+    return path === '' ? issue.message : `${path}: ${issue.message}`;
+  });
+  const more = issues.length - listed.length;
+  return listed.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }

@@ -1,18 +1,18 @@
 export { createBus } from './bus.js';
 export type { Bus, PayloadMap } from './bus-api.js';
-export type { BusOptions, RetryOptions } from './options.js';
+export type { BusOptions, RetryOptions } from './bus-options.js';
 export { amqp } from './amqp/amqp-transport.js';
 export { maskUrl } from './amqp/amqp-options.js';
 export type { AmqpOptions } from './amqp/amqp-options.js';
 export { memory } from './memory/memory-transport.js';
 export { memoryBroker, MemoryBroker } from './memory/memory-broker.js';
-export { jsonCodec, SuperjsonCodec } from './codec.js';
-export type { Codec, CodecOption, RegisterableClass } from './codec.js';
-export { WIRE_VERSION, Header } from './envelope.js';
-export { PresenceType } from './presence.js';
-export { toAsyncAPI } from './asyncapi.js';
-export type { AsyncAPISource, AsyncAPIInfo, AsyncAPIOptions } from './asyncapi.js';
-export type { AsyncAPICodec, JsonSchema, JsonSchemaExporter } from './asyncapi-schema.js';
+export { jsonCodec, SuperjsonCodec } from './wire/codecs.js';
+export type { Codec, CodecOption, RegisterableClass } from './wire/codecs.js';
+export { WIRE_VERSION, Header } from './wire/headers.js';
+export { PresenceType } from './wire/presence-messages.js';
+export { toAsyncAPI } from './asyncapi/asyncapi.js';
+export type { AsyncAPISource, AsyncAPIInfo, AsyncAPIOptions } from './asyncapi/asyncapi.js';
+export type { AsyncAPICodec, JsonSchema, JsonSchemaExporter } from './asyncapi/asyncapi-schema.js';
 export type {
   AsyncAPIDocument,
   AsyncAPIChannel,
@@ -21,7 +21,7 @@ export type {
   AsyncAPIServer,
   AsyncAPIReference,
   AsyncAPIAmqpChannelBinding,
-} from './asyncapi-document.js';
+} from './asyncapi/asyncapi-document.js';
 export {
   RemitError,
   ConfigError,
@@ -81,14 +81,14 @@ export type {
   RequestHandler,
   RequestOptions,
   HandleOptions,
-} from './request-types.js';
-export type { InstanceRef, InstanceInfo, PresenceChange, DeliveryReport } from './presence-types.js';
-export type { EventStats, HandlerDurationStats, HistogramStats } from './metrics-types.js';
-export { HANDLER_DURATION_BUCKETS, DELIVERY_LAG_BUCKETS, MAX_TRACKED_EVENTS, OTHER_EVENTS } from './event-metrics.js';
-export { prometheusText, renderPrometheusText, escapeLabelValue, REMIT_METRICS, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
-export type { MetricsSource, MetricFamily, MetricSample, MetricDefinition, MetricsReading } from './prometheus.js';
-export { registerPrometheusMetrics } from './prom-client-metrics.js';
-export type { PrometheusRegistry } from './prom-client-metrics.js';
-export { metricsRoute } from './metrics-endpoint.js';
-export type { MetricsRouteOptions, MetricsResponse, ServableRegistry, PromClientModule } from './metrics-endpoint.js';
-export type { EventSchemas, InferEvents, InferEventInputs } from './schema-types.js';
+} from './requests/request-types.js';
+export type { InstanceRef, InstanceInfo, PresenceChange, DeliveryReport } from './presence/presence-types.js';
+export type { EventStats, HandlerDurationStats, HistogramStats } from './types.js';
+export { HANDLER_DURATION_BUCKETS, DELIVERY_LAG_BUCKETS, MAX_TRACKED_EVENTS, OTHER_EVENTS } from './metrics/event-metrics.js';
+export { prometheusText, renderPrometheusText, escapeLabelValue, REMIT_METRICS, PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus.js';
+export type { MetricsSource, MetricFamily, MetricSample, MetricDefinition, MetricsReading } from './metrics/prometheus.js';
+export { registerPrometheusMetrics } from './metrics/prom-client-metrics.js';
+export type { PrometheusRegistry } from './metrics/prom-client-metrics.js';
+export { metricsRoute } from './metrics/metrics-endpoint.js';
+export type { MetricsRouteOptions, MetricsResponse, ServableRegistry, PromClientModule } from './metrics/metrics-endpoint.js';
+export type { EventSchemas, InferEvents, InferEventInputs } from './schemas/schema-types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonCodec, DecodeError } from '../src/index.js';
-import { SuperjsonCodec } from '../src/codec.js';
+import { SuperjsonCodec } from '../src/wire/codecs.js';
 
 class Money {
   constructor(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DedupWindow } from '../src/dedup-window.js';
+import { DedupWindow } from '../src/events/dedup-window.js';
 
 describe('DedupWindow', () => {
   it('remembers the last `size` ids and forgets older ones, oldest first', () => {

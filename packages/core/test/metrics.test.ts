@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventMetrics } from '../src/event-metrics.js';
-import {
-  ConfigError,
-  HANDLER_DURATION_BUCKETS,
-  MAX_TRACKED_EVENTS,
-  memoryBroker,
-  metricsRoute,
-  OTHER_EVENTS,
-  PROMETHEUS_CONTENT_TYPE,
-  prometheusText,
-  REMIT_METRICS,
-} from '../src/index.js';
+import { EventMetrics } from '../src/metrics/event-metrics.js';
+import { ConfigError, HANDLER_DURATION_BUCKETS, MAX_TRACKED_EVENTS, memoryBroker, metricsRoute, OTHER_EVENTS, PROMETHEUS_CONTENT_TYPE, prometheusText, REMIT_METRICS } from '../src/index.js';
 import { memoryBuses, until } from './memory-buses.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 

@@ -1,16 +1,7 @@
 import * as v from 'valibot';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import {
-  type Bus,
-  createBus,
-  type EventMeta,
-  type InferEventInputs,
-  type InferEvents,
-  memory,
-  type PayloadMap,
-  type RequestMap,
-} from '../src/index.js';
+import { type Bus, createBus, type EventMeta, type InferEventInputs, type InferEvents, memory, type PayloadMap, type RequestMap } from '../src/index.js';
 
 const schemas = {
   'user.created': z.object({ id: z.string(), email: z.email(), plan: z.enum(['free', 'pro']).default('free') }),

@@ -2,21 +2,8 @@ import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { BasicTracerProvider, InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  ConfigError,
-  createBus,
-  type EventMeta,
-  memory,
-  memoryBroker,
-  type MemoryBroker,
-  PublishTimeoutError,
-  type PublishTarget,
-  RemoteError,
-  RequestTimeoutError,
-  type Transport,
-  type TransportFactory,
-} from '../src/index.js';
-import { formatTraceparent, parseTraceparent } from '../src/trace-context.js';
+import { ConfigError, createBus, type EventMeta, memory, memoryBroker, type MemoryBroker, PublishTimeoutError, type PublishTarget, RemoteError, RequestTimeoutError, type Transport, type TransportFactory } from '../src/index.js';
+import { formatTraceparent, parseTraceparent } from '../src/tracing/trace-context.js';
 import { installInMemoryTracing } from './in-memory-tracing.js';
 import { memoryBuses, sleep, until } from './memory-buses.js';
 

@@ -1,21 +1,8 @@
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  type Bus,
-  type BusOptions,
-  ConfigError,
-  createBus,
-  type EventMeta,
-  type EventSchemas,
-  type FailureReport,
-  Header,
-  memory,
-  memoryBroker,
-  type MemoryBroker,
-  ValidationError,
-} from '../src/index.js';
-import { MAX_ISSUES_HEADER } from '../src/schema-issues.js';
+import { type Bus, type BusOptions, ConfigError, createBus, type EventMeta, type EventSchemas, type FailureReport, Header, memory, memoryBroker, type MemoryBroker, ValidationError } from '../src/index.js';
+import { MAX_ISSUES_HEADER } from '../src/schemas/schema-issues.js';
 import { until } from './memory-buses.js';
 
 const zodSchemas = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkTracker } from '../src/work-tracker.js';
+import { WorkTracker } from '../src/lifecycle/work-tracker.js';
 
 function deferred() {
   let resolve = (): void => {};

@@ -1,7 +1,7 @@
 import type { EventMeta, EventName } from '@remit/core';
 import type { Request } from 'express';
 import { toBrowserJson } from './browser-json.js';
-import { eventNames, nonNegativeInteger, optionalFunction, rejectUnknownKeys, requireRecord } from './validate.js';
+import { eventNames, nonNegativeInteger, optionalFunction, rejectUnknownKeys, requireRecord } from './option-checks.js';
 
 /** Options of `eventStream(bus, options)`. */
 export interface EventStreamOptions<E extends object> {
@@ -48,14 +48,14 @@ export interface NormalizedEventStreamOptions<E extends object> {
 const KNOWN = ['events', 'filter', 'heartbeatMs', 'bufferSize', 'retryMs', 'serialize'] as const;
 
 export function normalizeEventStreamOptions<E extends object>(options: unknown): NormalizedEventStreamOptions<E> {
-  const record = requireRecord(options, 'options');
+  const record = requireRecord('options', options);
   rejectUnknownKeys(record, KNOWN);
   return {
-    events: eventNames<E>(record.events),
-    filter: optionalFunction<EventStreamOptions<E>['filter']>(record.filter, 'filter'),
-    heartbeatMs: nonNegativeInteger(record.heartbeatMs, 'heartbeatMs', 15_000),
-    bufferSize: nonNegativeInteger(record.bufferSize, 'bufferSize', 100),
-    retryMs: nonNegativeInteger(record.retryMs, 'retryMs', 2000),
-    serialize: optionalFunction<NormalizedEventStreamOptions<E>['serialize']>(record.serialize, 'serialize') ?? toBrowserJson,
+    events: eventNames<E>('events', record.events),
+    filter: optionalFunction<EventStreamOptions<E>['filter']>('filter', record.filter),
+    heartbeatMs: nonNegativeInteger('heartbeatMs', record.heartbeatMs, 15_000),
+    bufferSize: nonNegativeInteger('bufferSize', record.bufferSize, 100),
+    retryMs: nonNegativeInteger('retryMs', record.retryMs, 2000),
+    serialize: optionalFunction<NormalizedEventStreamOptions<E>['serialize']>('serialize', record.serialize) ?? toBrowserJson,
   };
 }

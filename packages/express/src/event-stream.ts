@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { type EventStreamOptions, normalizeEventStreamOptions } from './event-stream-options.js';
 import { RingBuffer } from './ring-buffer.js';
 import { sseComment, sseEvent, sseRetry } from './sse.js';
-import { requireBus } from './validate.js';
+import { requireBus } from './option-checks.js';
 
 /** What `eventStream()` returns: a request handler, plus a way to see and end its streams. */
 export interface EventStreamHandler {

@@ -1,6 +1,6 @@
 import type { Bus, PayloadMap, RequestMap, RequestShape } from '@remit/core';
 import type { Request, Response } from 'express';
-import { requireBus } from './validate.js';
+import { requireBus } from './option-checks.js';
 
 /** The body of the `health()` route. */
 export interface HealthBody {

@@ -8,7 +8,7 @@ import {
   type RequestShape,
 } from '@remit/core';
 import type { NextFunction, Request, Response } from 'express';
-import { requireBus } from './validate.js';
+import { requireBus } from './option-checks.js';
 
 /** Options of `metrics()`. */
 export type MetricsOptions = MetricsRouteOptions;

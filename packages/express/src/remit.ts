@@ -2,7 +2,7 @@ import type { Bus, PayloadMap, EventName, RequestMap, RequestShape } from '@remi
 import { bridge, type EmitterLike, type Unbridge } from '@remit/emitter';
 import express, { type Application, type Express, type NextFunction, type Request, type Response } from 'express';
 import type { RegisteredEvents, RegisteredRequests } from './request-bus.js';
-import { eventNames, optionalFunction, rejectUnknownKeys, requireBus, requireRecord } from './validate.js';
+import { eventNames, optionalFunction, rejectUnknownKeys, requireBus, requireRecord } from './option-checks.js';
 
 /** Options of `remit(bus, options)`. */
 export interface RemitOptions<E extends object> {
@@ -88,10 +88,10 @@ function normalizeRemitOptions<E extends object>(options: unknown): {
   events: EventName<E>[];
   onError: RemitOptions<E>['onError'];
 } {
-  const record = requireRecord(options, 'options');
+  const record = requireRecord('options', options);
   rejectUnknownKeys(record, ['events', 'onError']);
   return {
-    events: record.events === undefined ? [] : eventNames<E>(record.events),
-    onError: optionalFunction<RemitOptions<E>['onError']>(record.onError, 'onError'),
+    events: record.events === undefined ? [] : eventNames<E>('events', record.events),
+    onError: optionalFunction<RemitOptions<E>['onError']>('onError', record.onError),
   };
 }

@@ -21,6 +21,3 @@ export interface RemitMetricsModuleOptions extends MetricsRouteOptions {
    */
   controller?: Type<RemitMetricsController>;
 }
-
-/** Injection token of the route options the scrape reads (internal to the package). */
-export const REMIT_METRICS_OPTIONS = 'REMIT_METRICS_OPTIONS';

@@ -2,7 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { ConfigError } from '@remit/core';
 import { RemitMetricsController } from './remit-metrics.controller.js';
-import { REMIT_METRICS_OPTIONS, type RemitMetricsModuleOptions } from './remit-metrics-options.js';
+import type { RemitMetricsModuleOptions } from './remit-metrics-options.js';
+import { REMIT_METRICS_OPTIONS } from './remit.constants.js';
 import { RemitMetrics } from './remit-metrics.service.js';
 
 const DEFAULT_PATH = '/metrics';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type MetricsResponse, type MetricsRouteOptions, metricsRoute, type PromClientModule } from '@remit/core';
 import { EventBus } from './event-bus.js';
-import { REMIT_METRICS_OPTIONS } from './remit-metrics-options.js';
+import { REMIT_METRICS_OPTIONS } from './remit.constants.js';
 
 /**
  * The bus's Prometheus metrics, as a scrape answers them: the app's prom-client registry with

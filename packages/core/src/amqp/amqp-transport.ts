@@ -1,4 +1,4 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, SocketOptions } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
 import { ClosedError, ConnectionError } from '../errors.js';
 import {
   type Delivery,
@@ -12,45 +12,45 @@ import {
   type TransportHooks,
   type WireMessage,
 } from '../transport.js';
-import { type AmqpOptions, maskUrl, type NormalizedAmqpOptions, normalizeAmqpOptions, redact } from './amqp-options.js';
-import { ConnectionLoop } from './connection-loop.js';
-import { Outbox } from './outbox.js';
 import { AckBatcher } from './ack-batcher.js';
+import { AmqpConsumers } from './amqp-consumers.js';
+import {
+  type AmqpOptions,
+  connectionUrls,
+  maskUrl,
+  type NormalizedAmqpOptions,
+  normalizeAmqpOptions,
+  redact,
+  socketOptions,
+} from './amqp-options.js';
 import { closeChannels } from './closing.js';
-import { AmqpDelivery } from './amqp-delivery.js';
 import { coalesceWrites } from './coalesce-writes.js';
+import { ConnectionLoop } from './connection-loop.js';
 import { fromConsumeMessage, toPublishOptions } from './message-properties.js';
+import { Outbox } from './outbox.js';
 import { publishChannel } from './publish-channel.js';
-import { declareQueue, declareExchanges } from './topology.js';
+import { declareExchanges, declareQueue } from './topology.js';
 
-interface Subscription {
-  spec: QueueSpec;
-  prefetch: number;
-  onDelivery(delivery: Delivery): void;
-  /** Consumer on the current channel, if any. */
-  consumerTag: string | null;
-}
-
+/** The channels of the current connection. */
 interface LiveChannels {
   model: ChannelModel;
+  /** Confirmed publishes: events and dead letters, through the outbox. */
   publish: ConfirmChannel;
+  /** Deliveries and their acks; requests, replies, presence and acks are sent here too. */
   consume: Channel;
-  /** Acks of the consume channel's deliveries, sent in batches. */
   acks: AckBatcher;
 }
-
-const RESUBSCRIBE_DELAY_MS = 1000;
 
 /**
  * RabbitMQ through amqplib. The connection loop reconnects (backoff, jitter, URL failover) and runs
  * `#setup` on every new connection; the transport adds what only it knows: the exchanges, the
- * queues and consumers to restore, the outbox of unconfirmed publishes, and bus deliveries.
+ * consumers to restore (AmqpConsumers), the outbox of unconfirmed publishes, and sends.
  */
 class AmqpTransport implements Transport {
   readonly #options: NormalizedAmqpOptions;
   readonly #context: TransportContext;
   readonly #outbox: Outbox;
-  readonly #subscriptions = new Map<string, Subscription>();
+  readonly #consumers: AmqpConsumers;
   #hooks: TransportHooks | null = null;
   #connection: ConnectionLoop | null = null;
   #live: LiveChannels | null = null;
@@ -60,6 +60,10 @@ class AmqpTransport implements Transport {
     this.#options = options;
     this.#context = context;
     this.#outbox = new Outbox(options.outbox);
+    this.#consumers = new AmqpConsumers({
+      declare: (channel, spec) => declareQueue(channel, spec, options),
+      onError: (error, fallback) => this.#hooks?.onError(this.#safe(error, fallback)),
+    });
   }
 
   async start(hooks: TransportHooks): Promise<void> {
@@ -68,70 +72,15 @@ class AmqpTransport implements Transport {
     hooks.onStatus('connecting');
     const options = this.#options;
     const connection = new ConnectionLoop({
-      urls: options.urls.map((raw) => {
-        const url = new URL(raw);
-        if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatSeconds));
-        return url.toString();
-      }),
-      socketOptions: {
-        // node:tls options, which amqplib passes to tls.connect; its own type omits `| undefined`.
-        ...(options.tls as SocketOptions | undefined),
-        // Small frames (acks, confirms) share the socket with publishes; with Nagle's algorithm
-        // on, they wait for the peer's delayed TCP ack (measured: p50 27 ms instead of 0.5 ms).
-        noDelay: true,
-        clientProperties: {
-          connection_name: options.connectionName ?? `remit ${this.#context.service} ${this.#context.instanceId}`,
-        },
-      },
+      urls: connectionUrls(options),
+      socketOptions: socketOptions(options, this.#context),
       initialDelayMs: options.reconnect.initialDelayMs,
       maxDelayMs: options.reconnect.maxDelayMs,
       setup: (model) => this.#setup(model),
     });
     this.#connection = connection;
-    const attempts: { lastError: Error | null } = { lastError: null };
-    connection.on('connect', () => {
-      const live = this.#live;
-      if (!live) return;
-      this.#outbox.attach(
-        publishChannel(live.publish, {
-          exchange: options.exchange,
-          deadLetter: options.deadLetter,
-          safe: (error, fallback) => this.#safe(error, fallback),
-          onReturned: (target, message) => {
-            if (target === 'events') {
-              this.#hooks?.onReturn(message, target);
-              return;
-            }
-            // Someone deleted the dead-letter queue: declare it again before the retry.
-            declareExchanges(live.publish, options).catch((error: unknown) =>
-              this.#hooks?.onError(this.#safe(error, 'Could not declare the dead-letter queue')),
-            );
-          },
-        }),
-      );
-      this.#hooks?.onStatus('connected');
-    });
-    connection.on('disconnect', (error: Error) => {
-      this.#live = null;
-      this.#outbox.detach();
-      for (const subscription of this.#subscriptions.values()) subscription.consumerTag = null;
-      if (!this.#closing) this.#hooks?.onStatus('disconnected', this.#safe(error, 'Lost the connection to RabbitMQ'));
-    });
-    connection.on('connect-failed', (error: Error, urlIndex: number) => {
-      // amqplib reports a refused vhost or permission only as an unexpected close frame.
-      const hint = /ConnectionOpenOk/.test(error.message) ? ' (the broker refused to open the connection: does the vhost exist, and may this user use it?)' : '';
-      const url = maskUrl(options.urls[urlIndex] ?? '');
-      attempts.lastError = this.#safe(new Error(`Could not connect to ${url}: ${error.message}${hint}`), 'Could not connect to RabbitMQ');
-      this.#hooks?.onError(attempts.lastError);
-    });
-    connection.on('error', (error: Error) => this.#hooks?.onError(this.#safe(error, 'RabbitMQ connection error')));
-    connection.on('blocked', (reason: string) => {
-      this.#outbox.pause();
-      this.#hooks?.onError(new ConnectionError(`RabbitMQ blocked publishing (${reason}); publishes wait in the outbox.`));
-    });
-    connection.on('unblocked', () => this.#outbox.resume());
+    const attempts = this.#listen(connection, hooks);
     connection.start();
-
     const timeout = AbortSignal.timeout(options.connectTimeoutMs);
     try {
       await Promise.race([
@@ -148,6 +97,54 @@ class AmqpTransport implements Transport {
         { cause: lastError ?? this.#safe(cause, 'connect failed') },
       );
     }
+  }
+
+  /** What the connection loop reports, turned into outbox, consumer and bus state; returns the last failed attempt. */
+  #listen(connection: ConnectionLoop, hooks: TransportHooks): { lastError: Error | null } {
+    const options = this.#options;
+    const attempts: { lastError: Error | null } = { lastError: null };
+    connection.on('connect', () => {
+      const live = this.#live;
+      if (!live) return;
+      this.#outbox.attach(
+        publishChannel(live.publish, {
+          exchange: options.exchange,
+          deadLetter: options.deadLetter,
+          safe: (error, fallback) => this.#safe(error, fallback),
+          onReturned: (target, message) => {
+            if (target === 'events') {
+              hooks.onReturn(message, target);
+              return;
+            }
+            // Someone deleted the dead-letter queue: declare it again before the retry.
+            declareExchanges(live.publish, options).catch((error: unknown) =>
+              hooks.onError(this.#safe(error, 'Could not declare the dead-letter queue')),
+            );
+          },
+        }),
+      );
+      hooks.onStatus('connected');
+    });
+    connection.on('disconnect', (error: Error) => {
+      this.#live = null;
+      this.#outbox.detach();
+      this.#consumers.detach();
+      if (!this.#closing) hooks.onStatus('disconnected', this.#safe(error, 'Lost the connection to RabbitMQ'));
+    });
+    connection.on('connect-failed', (error: Error, urlIndex: number) => {
+      // amqplib reports a refused vhost or permission only as an unexpected close frame.
+      const hint = /ConnectionOpenOk/.test(error.message) ? ' (the broker refused to open the connection: does the vhost exist, and may this user use it?)' : '';
+      const url = maskUrl(options.urls[urlIndex] ?? '');
+      attempts.lastError = this.#safe(new Error(`Could not connect to ${url}: ${error.message}${hint}`), 'Could not connect to RabbitMQ');
+      hooks.onError(attempts.lastError);
+    });
+    connection.on('error', (error: Error) => hooks.onError(this.#safe(error, 'RabbitMQ connection error')));
+    connection.on('blocked', (reason: string) => {
+      this.#outbox.pause();
+      hooks.onError(new ConnectionError(`RabbitMQ blocked publishing (${reason}); publishes wait in the outbox.`));
+    });
+    connection.on('unblocked', () => this.#outbox.resume());
+    return attempts;
   }
 
   /** Runs on every (re)connection, before amqplib announces it: channels, topology, consumers. */
@@ -180,7 +177,7 @@ class AmqpTransport implements Transport {
       { noAck: true },
     );
     consume.on('return', (raw: Message) => this.#hooks?.onReturn(fromConsumeMessage(raw), this.#sendTarget(raw.fields.exchange)));
-    for (const subscription of this.#subscriptions.values()) await this.#startConsumer(live, subscription);
+    await this.#consumers.attach({ channel: consume, acks });
     this.#live = live;
   }
 
@@ -216,56 +213,16 @@ class AmqpTransport implements Transport {
 
   async bind(queue: string, routingKey: string): Promise<void> {
     if (this.#closing) throw new ClosedError('The AMQP transport');
-    const subscription = this.#subscriptions.get(queue);
-    if (!subscription || subscription.spec.kind !== 'requests') throw new Error(`No request queue "${queue}" is consumed.`);
+    const spec = this.#consumers.spec(queue);
+    if (!spec || spec.kind !== 'requests') throw new Error(`No request queue "${queue}" is consumed.`);
     // Kept in the spec, so the binding is restored with the queue after a reconnect.
-    subscription.spec = { ...subscription.spec, routingKeys: [...subscription.spec.routingKeys, routingKey] };
+    this.#consumers.respec(queue, { ...spec, routingKeys: [...spec.routingKeys, routingKey] });
     await this.#live?.consume.bindQueue(queue, this.#options.requestExchange, routingKey);
   }
 
-  async consume(spec: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>> {
-    if (this.#closing) throw new ClosedError('The AMQP transport');
-    const subscription: Subscription = { spec, prefetch, onDelivery, consumerTag: null };
-    this.#subscriptions.set(spec.name, subscription);
-    const live = this.#live;
-    if (live) await this.#startConsumer(live, subscription);
-    return async () => {
-      // A new consumer of the same queue may have replaced this one meanwhile; it stays.
-      if (this.#subscriptions.get(spec.name) === subscription) this.#subscriptions.delete(spec.name);
-      const tag = subscription.consumerTag;
-      subscription.consumerTag = null;
-      if (tag && this.#live === live && live) await live.consume.cancel(tag).catch(() => {});
-    };
-  }
-
-  async #startConsumer(live: LiveChannels, subscription: Subscription): Promise<void> {
-    const { spec } = subscription;
-    const channel = live.consume;
-    await declareQueue(channel, spec, this.#options);
-    // Per-consumer prefetch: RabbitMQ 4.3 refuses global QoS.
-    await channel.prefetch(subscription.prefetch, false);
-    const { consumerTag } = await channel.consume(spec.name, (raw: ConsumeMessage | null) => {
-      if (raw === null) this.#onServerCancel(subscription);
-      else subscription.onDelivery(new AmqpDelivery(spec.name, raw, live.acks));
-    });
-    subscription.consumerTag = consumerTag;
-  }
-
-  /** The broker cancelled a consumer (its queue was deleted, a node went down): declare and consume again. */
-  #onServerCancel(subscription: Subscription): void {
-    subscription.consumerTag = null;
-    this.#hooks?.onError(
-      new ConnectionError(`RabbitMQ cancelled the consumer of queue "${subscription.spec.name}"; consuming again.`),
-    );
-    const retry = () => {
-      const live = this.#live;
-      if (this.#closing || !live || this.#subscriptions.get(subscription.spec.name) !== subscription) return;
-      this.#startConsumer(live, subscription).catch((error: unknown) => {
-        this.#hooks?.onError(this.#safe(error, `Could not consume "${subscription.spec.name}" again`));
-        setTimeout(retry, RESUBSCRIBE_DELAY_MS).unref();
-      });
-    };
-    setTimeout(retry, RESUBSCRIBE_DELAY_MS).unref();
+  consume(spec: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>> {
+    if (this.#closing) return Promise.reject(new ClosedError('The AMQP transport'));
+    return this.#consumers.add(spec, prefetch, onDelivery);
   }
 
   pending(): number {
@@ -280,7 +237,7 @@ class AmqpTransport implements Transport {
     if (this.#closing) return;
     this.#closing = true;
     this.#outbox.close();
-    this.#subscriptions.clear();
+    this.#consumers.close();
     const connection = this.#connection;
     const live = this.#live;
     this.#connection = null;

@@ -1,5 +1,5 @@
 import type { ChannelModel } from 'amqplib';
-import { isRecord } from '../validate.js';
+import { isRecord } from '../config-checks.js';
 
 interface Corkable {
   cork(): void;

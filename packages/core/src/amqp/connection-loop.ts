@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { closeModel } from './closing.js';
+import { backoffDelay } from '../policies/backoff.js';
 import amqplib, { type ChannelModel, type SocketOptions } from 'amqplib';
-import { backoffDelay } from '../retry.js';
 
 export interface ConnectionLoopOptions {
   /** Broker URLs, tried in turn: the nodes of a cluster. */

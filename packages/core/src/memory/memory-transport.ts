@@ -1,15 +1,5 @@
 import { ClosedError } from '../errors.js';
-import {
-  type Delivery,
-  type PublishRequest,
-  type QueueSpec,
-  REPLY_TO,
-  type SendTarget,
-  type Transport,
-  type TransportFactory,
-  type TransportHooks,
-  type WireMessage,
-} from '../transport.js';
+import { type Delivery, type PublishRequest, type QueueSpec, REPLY_TO, type SendTarget, type Transport, type TransportFactory, type TransportHooks, type WireMessage } from '../transport.js';
 import { MemoryBroker, type MemoryConsumer } from './memory-broker.js';
 
 // One broker per process for `memory()` without an argument: buses in one process meet there,

@@ -1,0 +1,42 @@
+import { toError } from '../errors.js';
+import type { FailureReporter } from '../failure-reporter.js';
+import type { EventCounters } from '../metrics/event-metrics.js';
+import type { Transport, WireMessage } from '../transport.js';
+import type { BusStats } from '../types.js';
+import { type DeadLetterDetails, toDeadLetter } from '../wire/dead-letter.js';
+
+export interface DeadLettersDeps {
+  /** Written to `remit-dead-by`. */
+  instanceId: string;
+  transport: Pick<Transport, 'publish'>;
+  publishTimeoutMs: number;
+  stats: BusStats;
+  reporter: FailureReporter;
+}
+
+/**
+ * Moves a message to the dead-letter exchange, with headers saying why, and waits for the broker's
+ * confirm. The caller acks the original only once this resolved true; on false (the dead letter
+ * could not be stored) it keeps the message, so nothing is dropped silently.
+ */
+export class DeadLetters {
+  readonly #deps: DeadLettersDeps;
+
+  constructor(deps: DeadLettersDeps) {
+    this.#deps = deps;
+  }
+
+  async send(message: WireMessage, details: Omit<DeadLetterDetails, 'deadBy'>, counters: EventCounters): Promise<boolean> {
+    const deps = this.#deps;
+    try {
+      const deadLetter = toDeadLetter(message, { ...details, deadBy: deps.instanceId });
+      await deps.transport.publish({ message: deadLetter, target: 'dead', timeoutMs: deps.publishTimeoutMs });
+      deps.stats.deadLettered++;
+      counters.deadLettered++;
+      return true;
+    } catch (caught) {
+      deps.reporter.report({ kind: 'dead-letter', error: toError(caught), event: details.event ?? message.routingKey });
+      return false;
+    }
+  }
+}

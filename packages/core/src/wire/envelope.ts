@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { CodecLookup } from './codecs.js';
+import { Header, RESERVED_PREFIX, text, WIRE_VERSION } from './headers.js';
+import { DecodeError } from '../errors.js';
+import type { WireMessage, WireProperties } from '../transport.js';
+import type { EventMeta, HeaderValue } from '../types.js';
+
+export interface EnvelopeSource {
+  service: string;
+  instanceId: string;
+}
+
+export interface OutgoingEvent {
+  name: string;
+  body: Buffer;
+  codec: string;
+  headers: Record<string, HeaderValue> | undefined;
+  persistent: boolean;
+  /** `remit-*` headers this kind of message adds: destination, ack address, reply status. */
+  control?: Record<string, string | number> | undefined;
+  correlationId?: string;
+  replyTo?: string;
+  /** Per-message TTL in milliseconds (AMQP `expiration`). */
+  expiresInMs?: number;
+}
+
+/** Builds the AMQP message for an event, exactly as docs/wire-format.md describes. */
+export function toWireMessage(source: EnvelopeSource, event: OutgoingEvent): WireMessage {
+  // Built field by field rather than with conditional spreads: this runs for every message sent.
+  const now = Date.now();
+  const headers: Record<string, unknown> = {};
+  // Own keys only (never inherited ones), as checkHeaders validated them.
+  if (event.headers !== undefined) for (const key of Object.keys(event.headers)) headers[key] = event.headers[key];
+  if (event.control !== undefined) for (const key of Object.keys(event.control)) headers[key] = event.control[key];
+  headers[Header.version] = WIRE_VERSION;
+  headers[Header.instance] = source.instanceId;
+  headers[Header.codec] = event.codec;
+  headers[Header.publishedAtMs] = now;
+  const properties: WireProperties = {
+    messageId: randomUUID(),
+    type: event.name,
+    timestamp: Math.floor(now / 1000),
+    appId: source.service,
+    contentType: 'application/json',
+    deliveryMode: event.persistent ? 2 : 1,
+    headers,
+  };
+  if (event.correlationId !== undefined) properties.correlationId = event.correlationId;
+  if (event.replyTo !== undefined) properties.replyTo = event.replyTo;
+  if (event.expiresInMs !== undefined) properties.expiration = String(event.expiresInMs);
+  return { routingKey: event.name, body: event.body, properties };
+}
+
+export interface DecodedEvent {
+  name: string;
+  payload: unknown;
+  meta: EventMeta;
+}
+
+function isHeaderValue(value: unknown): value is HeaderValue {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+function applicationHeaders(headers: Record<string, unknown>): Record<string, HeaderValue> {
+  const result: Record<string, HeaderValue> = {};
+  for (const key of Object.keys(headers)) {
+    if (key.startsWith(RESERVED_PREFIX)) continue;
+    const value = headers[key];
+    if (isHeaderValue(value)) result[key] = value;
+    else if (Buffer.isBuffer(value)) result[key] = value.toString('utf8');
+  }
+  return result;
+}
+
+function publishedAt(message: WireMessage): Date {
+  const ms = message.properties.headers[Header.publishedAtMs];
+  if (typeof ms === 'number' && Number.isFinite(ms)) return new Date(ms);
+  const seconds = message.properties.timestamp;
+  if (typeof seconds === 'number' && Number.isFinite(seconds)) return new Date(seconds * 1000);
+  return new Date();
+}
+
+/**
+ * Reads an event from a received message. Throws DecodeError (with a short `reason`) for anything
+ * that is not a valid remit event; such a message is dead-lettered at once.
+ */
+export function fromWireMessage(
+  message: WireMessage,
+  options: { codecs: CodecLookup; maxPayloadBytes: number; redelivered: boolean },
+): DecodedEvent {
+  const { properties, body } = message;
+  if (body.length > options.maxPayloadBytes) {
+    throw new DecodeError(
+      'oversized',
+      `The message body is ${body.length} bytes, over the ${options.maxPayloadBytes}-byte limit (maxPayloadBytes).`,
+    );
+  }
+  const name = properties.type || message.routingKey;
+  if (!name) throw new DecodeError('missing-name', 'The message has neither a "type" property nor a routing key.');
+  const id = properties.messageId;
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new DecodeError('missing-id', 'The message has no "messageId" property.');
+  }
+  const headers = properties.headers;
+  const version = headers[Header.version];
+  if (version !== undefined && version !== WIRE_VERSION && text(version) !== String(WIRE_VERSION)) {
+    throw new DecodeError('unsupported-version', `Wire format version ${String(version)} is not supported (expected ${WIRE_VERSION}).`);
+  }
+  // A message without the header is plain JSON: the simplest thing another language can send.
+  const rawCodec = headers[Header.codec];
+  const codecName = rawCodec === undefined || rawCodec === null ? 'json' : text(rawCodec);
+  if (codecName === undefined) {
+    throw new DecodeError('unknown-codec', `The "${Header.codec}" header is a ${typeof rawCodec}, not a codec name.`);
+  }
+  const codec = options.codecs(codecName);
+  if (!codec) {
+    throw new DecodeError('unknown-codec', `No codec named "${codecName}" is known to this bus.`);
+  }
+  let payload: unknown;
+  try {
+    payload = codec.decode(body);
+  } catch (cause) {
+    if (cause instanceof DecodeError) throw cause;
+    throw new DecodeError('decode-failed', `The "${codecName}" codec could not decode the body.`, { cause });
+  }
+  return {
+    name,
+    payload,
+    meta: {
+      id,
+      name,
+      service: properties.appId ?? 'unknown',
+      instance: text(headers[Header.instance]) ?? 'unknown',
+      publishedAt: publishedAt(message),
+      redelivered: options.redelivered,
+      headers: applicationHeaders(headers),
+    },
+  };
+}

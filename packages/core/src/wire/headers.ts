@@ -1,0 +1,33 @@
+/** Version of docs/wire-format.md this code writes and reads. */
+export const WIRE_VERSION = 1;
+
+/** Header names of the wire format. */
+export const Header = {
+  version: 'remit-version',
+  instance: 'remit-instance',
+  codec: 'remit-codec',
+  publishedAtMs: 'remit-published-at',
+  deadReason: 'remit-dead-reason',
+  deadError: 'remit-dead-error',
+  deadHandler: 'remit-dead-handler',
+  deadAttempts: 'remit-dead-attempts',
+  deadQueue: 'remit-dead-queue',
+  deadEvent: 'remit-dead-event',
+  deadAt: 'remit-dead-at',
+  deadBy: 'remit-dead-by',
+  deadIssues: 'remit-dead-issues',
+  toService: 'remit-to-service',
+  toInstance: 'remit-to-instance',
+  ackTo: 'remit-ack-to',
+  status: 'remit-status',
+} as const;
+
+/** Header names starting with this are remit's own; applications may not set them. */
+export const RESERVED_PREFIX = 'remit-';
+
+/** A header or property value as text: amqplib may hand long strings over as Buffers. */
+export function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return undefined;
+}
