@@ -44,7 +44,7 @@ describe('remit dead', () => {
         reason: 'handler-failed',
         handler: 'sendWelcomeMail',
         attempts: 1,
-        queue: `remit.group.${group}`,
+        queue: topology.groupQueue(group),
         by: failing.instanceId,
       },
     });

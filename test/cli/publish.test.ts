@@ -137,4 +137,26 @@ describe('remit publish', () => {
     expect(badScheme.stderr).toContain('URL protocol "http:" is not supported');
     for (const result of [refused, badScheme]) expect(result.stderr + result.stdout).not.toContain(password);
   });
+
+  it('exits 1 when the broker returns the event because no queue is bound, and 0 with --allow-unrouted', async () => {
+    topology = new CliTopology();
+    // Nothing is bound to this exchange: the broker confirms the event and returns it.
+    const lonely = unique('test.lonely');
+    const publish = (...extra: string[]) => remit(['publish', 'nobody.listens', '{}', ...topology.flags(), '--exchange', lonely, ...extra]);
+    let refused: Awaited<ReturnType<typeof remit>>;
+    let allowed: Awaited<ReturnType<typeof remit>>;
+    try {
+      refused = await publish();
+      allowed = await publish('--allow-unrouted');
+    } finally {
+      await withRawChannel((channel) => channel.deleteExchange(lonely));
+    }
+
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`returned it: no queue is bound to ${lonely}`);
+    expect(refused.stderr).toContain('--allow-unrouted');
+    expect(refused.stdout).toBe('');
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain(`but no queue took it: nothing is bound to ${lonely}`);
+  });
 });

@@ -75,6 +75,6 @@ describe('failing handlers', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const dead = await deadLetters(topology.deadLetter);
     expect(dead).toHaveLength(1);
-    expect(dead[0]?.properties.headers?.[Header.deadQueue]).toBe(`remit.group.${group}`);
+    expect(dead[0]?.properties.headers?.[Header.deadQueue]).toBe(topology.groupQueue(group));
   });
 });

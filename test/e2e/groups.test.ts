@@ -1,5 +1,6 @@
+import { amqp, createBus } from '@remit/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queueInfo, waitFor, withRawChannel } from '../helpers/broker.js';
+import { AMQP_URL, deleteTopology, queueInfo, waitFor, withRawChannel } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 
 type Events = { 'invoice.due': { n: number } };
@@ -49,7 +50,7 @@ describe('consumer groups over RabbitMQ', () => {
     const publisher = topology.bus<Events>({ service: 'scheduler' });
     await publisher.start();
     await publisher.publish('invoice.due', { n: 7 });
-    expect((await queueInfo(`remit.group.${group}`)).messageCount).toBe(1);
+    expect((await queueInfo(topology.groupQueue(group))).messageCount).toBe(1);
     const heard: number[] = [];
     const second = topology.bus<Events>({ service: 'keeper' });
     second.on('invoice.due', ({ n }) => void heard.push(n), { group });
@@ -67,8 +68,29 @@ describe('consumer groups over RabbitMQ', () => {
     await bus.start();
     await bus.publish('invoice.due', { n: 1 });
     await waitFor('the group handler', () => heard.length === 1);
-    await expect(withRawChannel((channel) => channel.checkQueue(`remit.group.${service}`))).resolves.toMatchObject({
-      queue: `remit.group.${service}`,
+    await expect(withRawChannel((channel) => channel.checkQueue(topology.groupQueue(service)))).resolves.toMatchObject({
+      queue: topology.groupQueue(service),
     });
+  });
+});
+
+describe('group queue names', () => {
+  it('keeps remit.group.<group> on the default exchange, and names the exchange on any other, so two systems never share one', async () => {
+    topology = new TestTopology();
+    const group = topology.group('shared');
+    // On the default exchange, as existing deployments have it.
+    const plain = createBus({ service: 'plain', transport: amqp({ url: AMQP_URL }), logger: false });
+    plain.on('x', () => {}, { group });
+    const other = topology.bus({ service: 'other' });
+    other.on('x', () => {}, { group });
+    try {
+      await Promise.all([plain.start(), other.start()]);
+      await expect(queueInfo(`remit.group.${group}`)).resolves.toMatchObject({ consumerCount: 1 });
+      expect(topology.groupQueue(group)).toBe(`remit.group.${group}@${topology.exchange}`);
+      await expect(queueInfo(topology.groupQueue(group))).resolves.toMatchObject({ consumerCount: 1 });
+    } finally {
+      await plain.close();
+      await deleteTopology({ queues: [`remit.group.${group}`] });
+    }
   });
 });

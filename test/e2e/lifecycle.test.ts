@@ -30,7 +30,7 @@ describe('start, close and drain', () => {
     await spare.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(finished).toEqual(['slow']);
-    expect(await queueInfo(`remit.group.${group}`)).toMatchObject({ messageCount: 0 });
+    expect(await queueInfo(topology.groupQueue(group))).toMatchObject({ messageCount: 0 });
   });
 
   it('close({ timeoutMs }) leaves an unfinished message unacked, so the broker redelivers it', async () => {
@@ -89,9 +89,9 @@ describe('start, close and drain', () => {
     worker.on('job', (n) => void heard.push(n as number), { group });
     const publisher = topology.bus({ service: 'api' });
     await Promise.all([worker.start(), publisher.start()]);
-    await withRawChannel((channel) => channel.deleteQueue(`remit.group.${group}`));
+    await withRawChannel((channel) => channel.deleteQueue(topology.groupQueue(group)));
     await waitFor('the cancel report', () => failures.some((failure) => /cancelled the consumer/.test(failure.error.message)));
-    await waitFor('the queue to be back', async () => (await queueInfo(`remit.group.${group}`).catch(() => null))?.consumerCount === 1);
+    await waitFor('the queue to be back', async () => (await queueInfo(topology.groupQueue(group)).catch(() => null))?.consumerCount === 1);
     await publisher.publish('job', 7);
     await waitFor('the job after the queue came back', () => heard.includes(7));
     expect(worker.health().status).toBe('connected');

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteTopology, unique, waitFor } from '../helpers/broker.js';
 import { ChildInstance } from '../helpers/processes.js';
+import { groupQueue } from '../helpers/buses.js';
 
 const children: ChildInstance[] = [];
 const cleanup: { exchanges: string[]; queues: string[] } = { exchanges: [], queues: [] };
@@ -46,7 +47,7 @@ describe('instances in separate processes', () => {
   it('a group handler runs once per event across 3 child processes', async () => {
     const topology = names();
     const group = unique('test.workers');
-    cleanup.queues.push(`remit.group.${group}`);
+    cleanup.queues.push(groupQueue(group, topology.exchange));
     const workers = [1, 2, 3].map(
       () => new ChildInstance({ service: 'worker', group: { name: group, event: 'job.queued' }, ...topology }),
     );

@@ -99,4 +99,30 @@ describe('presence over RabbitMQ', () => {
     expect(after.acked).toEqual([{ service: 'cache', instance: a.instanceId }]);
     expect(after.missing).toEqual([{ service: 'cache', instance: b.instanceId }]);
   });
+
+  it('reports two live instances that share an instanceId, on both, as duplicate-instance', async () => {
+    topology = new FullTopology();
+    topology.track('remit.instance.twins.twin-1');
+    const failures: { who: string; kind: string; message: string }[] = [];
+    const twin = (who: string) => {
+      const bus = topology.bus<Events>({
+        service: 'twins',
+        instanceId: 'twin-1',
+        heartbeatIntervalMs: 200,
+        onError: (failure) => void failures.push({ who, kind: failure.kind, message: failure.error.message }),
+      });
+      bus.on('cache.flush', () => {});
+      return bus;
+    };
+    const first = twin('first');
+    const second = twin('second');
+    await first.start();
+    await second.start();
+    await waitFor('both to report the other', () => new Set(failures.filter((f) => f.kind === 'duplicate-instance').map((f) => f.who)).size === 2);
+    const reports = failures.filter((failure) => failure.kind === 'duplicate-instance');
+    expect(reports[0]?.message).toContain('uses this instance\'s id "twin-1"');
+    // Once per other run, not once per heartbeat.
+    await sleep(600);
+    expect(failures.filter((failure) => failure.kind === 'duplicate-instance')).toHaveLength(2);
+  });
 });

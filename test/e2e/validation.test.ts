@@ -60,7 +60,7 @@ describe('schemas against RabbitMQ', () => {
     expect(groupSeen).toEqual([valid2]);
     const dead = await withRawChannel((channel) => drainQueue(channel, topology.deadLetter));
     expect(dead.map((message) => message.properties.headers?.[Header.deadQueue]).sort()).toEqual(
-      [`remit.group.${group}`, `remit.instance.signup.${consumer.instanceId}`].sort(),
+      [topology.groupQueue(group), `remit.instance.signup.${consumer.instanceId}`].sort(),
     );
     for (const message of dead) {
       const headers = message.properties.headers ?? {};

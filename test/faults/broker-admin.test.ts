@@ -11,7 +11,7 @@ afterAll(async () => node?.destroy(), 60_000);
 
 describe('the broker stops taking publishes', () => {
   it('holds at most outbox.maxMessages while the broker is down, rejects the rest, and sends the held ones on return', async () => {
-    const bus = createBus({ service: 'bounded', transport: amqp({ url: node.url(), outbox: { maxMessages: 100 } }) });
+    const bus = createBus({ service: 'bounded', transport: amqp({ url: node.url(), outbox: { maxMessages: 100 } }), logger: false });
     await bus.start();
     await node.stop();
     await waitFor('the disconnect', () => bus.health().status === 'disconnected');

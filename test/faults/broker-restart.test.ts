@@ -22,9 +22,9 @@ async function scenario(label: string) {
   const group = unique('fault');
   const statuses: StatusChange[] = [];
   const transport = () => amqp({ url: node.url(), heartbeatSeconds: 2 });
-  const publisher = createBus<Events>({ service: 'producer', transport: transport() });
-  const consumer = createBus<Events>({ service: 'consumer', instanceId: `${label}-1`, transport: transport() });
-  const plain = createBus<Events>({ service: 'plain', transport: transport() });
+  const publisher = createBus<Events>({ service: 'producer', transport: transport(), logger: false });
+  const consumer = createBus<Events>({ service: 'consumer', instanceId: `${label}-1`, transport: transport(), logger: false });
+  const plain = createBus<Events>({ service: 'plain', transport: transport(), logger: false });
   publisher.on('seq', ledger.handler('own (local)'));
   consumer.on('seq', ledger.handler('group'), { group });
   consumer.on('seq', ledger.handler('stable broadcast'));

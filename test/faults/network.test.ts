@@ -30,11 +30,12 @@ async function proxy(): Promise<TcpProxy> {
 async function scenario(urls: string[], label: string, publisherUrls: string[] = [node.url()]) {
   const ledger = new Ledger();
   const statuses: StatusChange[] = [];
-  const publisher = createBus<Events>({ service: 'producer', transport: amqp({ url: publisherUrls, heartbeatSeconds: 1 }) });
+  const publisher = createBus<Events>({ service: 'producer', transport: amqp({ url: publisherUrls, heartbeatSeconds: 1 }), logger: false });
   const consumer = createBus<Events>({
     service: 'consumer',
     instanceId: `${label}-1`,
     transport: amqp({ url: urls, heartbeatSeconds: 1 }),
+    logger: false,
   });
   consumer.on('seq', ledger.handler('group'), { group: unique('net') });
   consumer.on('seq', ledger.handler('stable broadcast'));

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteTopology, queueInfo, unique, waitFor } from '../helpers/broker.js';
 import { ChildInstance } from '../helpers/processes.js';
+import { groupQueue } from '../helpers/buses.js';
 
 const children: ChildInstance[] = [];
 const cleanup: { exchanges: string[]; queues: string[] } = { exchanges: [], queues: [] };
@@ -14,7 +15,7 @@ function names() {
   const deadLetter = unique('test.dead');
   const group = unique('test.workers');
   cleanup.exchanges.push(exchange, deadLetter);
-  cleanup.queues.push(deadLetter, `remit.group.${group}`);
+  cleanup.queues.push(deadLetter, groupQueue(group, exchange));
   return { exchange, deadLetter, group };
 }
 
@@ -56,6 +57,6 @@ describe('process faults, counted', () => {
     console.log(`[fault] SIGTERM drain: 5 running, ${worker.of('group').length} finished before exit`);
     expect(worker.of('group')).toHaveLength(5);
     expect(worker.of('drained')).toHaveLength(1);
-    expect((await queueInfo(`remit.group.${group}`)).messageCount).toBe(0);
+    expect((await queueInfo(groupQueue(group, exchange))).messageCount).toBe(0);
   });
 });

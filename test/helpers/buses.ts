@@ -2,6 +2,14 @@ import { amqp, type Bus, type BusOptions, createBus, type EventMap } from '@remi
 import { AMQP_URL, deleteTopology, unique } from './broker.js';
 
 /**
+ * The name a group's queue is declared under for a bus on `exchange`: on a non-default events
+ * exchange it carries the exchange (docs/wire-format.md, "Queues").
+ */
+export function groupQueue(group: string, exchange: string): string {
+  return exchange === 'remit.events' ? `remit.group.${group}` : `remit.group.${group}@${exchange}`;
+}
+
+/**
  * Buses on a private exchange and dead-letter queue, so test files can run in parallel against
  * one broker. `cleanup()` closes every bus and deletes what the test declared.
  */
@@ -15,6 +23,8 @@ export class TestTopology {
     const bus = createBus<E>({
       transport: amqp({ url: AMQP_URL, exchange: this.exchange, deadLetter: this.deadLetter }),
       retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 },
+      // Tests hear failures through onError; a passing run prints nothing.
+      logger: false,
       ...options,
     });
     this.#buses.push(bus as unknown as Bus<never>);
@@ -24,8 +34,13 @@ export class TestTopology {
   /** A group name no other test uses; its quorum queue is deleted on cleanup. */
   group(prefix = 'test'): string {
     const group = unique(prefix);
-    this.#queues.push(`remit.group.${group}`);
+    this.#queues.push(this.groupQueue(group));
     return group;
+  }
+
+  /** The queue of `group` on this topology's exchange. */
+  groupQueue(group: string): string {
+    return groupQueue(group, this.exchange);
   }
 
   /** Deletes this queue on cleanup too. */

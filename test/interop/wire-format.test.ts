@@ -122,7 +122,7 @@ describe('docs/wire-format.md is enough for a foreign AMQP client', () => {
   });
 
   function remitBus(service: string): Bus {
-    const bus = createBus({ service, transport: amqp({ url: AMQP_URL, exchange, deadLetter }) });
+    const bus = createBus({ service, transport: amqp({ url: AMQP_URL, exchange, deadLetter }), logger: false });
     cleanups.push(() => bus.close({ timeoutMs: 5000 }));
     return bus;
   }

@@ -69,7 +69,7 @@ describe('a CommonJS NestJS application', () => {
     await waitFor('the slow job.done', () => done.includes('slow by child'));
     // The slow job was acked before the connection closed: no "job" is left for another worker. (The
     // group queue, bound to the fanout exchange, also holds the "job.done" published while closing.)
-    const left = await withRawChannel((channel) => drainQueue(channel, `remit.group.${group}`));
+    const left = await withRawChannel((channel) => drainQueue(channel, apps.topology.groupQueue(group)));
     expect(left.map((message) => message.properties.type)).not.toContain('job');
   });
 });

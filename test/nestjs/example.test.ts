@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AMQP_URL, deleteTopology, unique, waitFor } from '../helpers/broker.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.js';
+import { groupQueue } from '../helpers/buses.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/nestjs/', import.meta.url));
 
@@ -30,7 +31,7 @@ describe('examples/nestjs, as its README says', () => {
     const exchange = unique('remit.example.nestjs');
     topology = {
       exchanges: [exchange],
-      queues: [`remit.group.${service}`, `remit.instance.${service}.orders-1`, `remit.instance.${service}.orders-2`],
+      queues: [groupQueue(service, exchange), `remit.instance.${service}.orders-1`, `remit.instance.${service}.orders-2`],
     };
     const port = basePort();
     let output = '';

@@ -45,7 +45,8 @@ describe('graceful shutdown', () => {
     await closing;
     expect(log).toEqual(['started J-1', 'finished J-1', 'app closed']);
 
-    expect(await queueInfo(`remit.group.${group}`)).toEqual({ queue: `remit.group.${group}`, messageCount: 0, consumerCount: 0 });
+    const queue = apps.topology.groupQueue(group);
+    expect(await queueInfo(queue)).toEqual({ queue, messageCount: 0, consumerCount: 0 });
     // A fresh worker in the same group finds nothing to redo.
     const again: string[] = [];
     await apps.context(workerModule(apps.options('worker'), group, again, Promise.resolve()));

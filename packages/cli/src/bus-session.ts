@@ -1,10 +1,12 @@
-import { amqp, type Bus, ConfigError, ConnectionError, createBus, RemitError } from '@remit/core';
+import { amqp, type Bus, ConfigError, ConnectionError, createBus, type FailureReport, RemitError } from '@remit/core';
 import type { BrokerSettings } from './args.js';
 import { CliError, UsageError } from './errors.js';
 
 export interface BusSessionOptions {
   service: string;
   codec: 'json' | 'superjson';
+  /** Hears the bus's failures (an unroutable event, a connection attempt that failed). */
+  onError?: (report: FailureReport) => void;
 }
 
 /**
@@ -17,6 +19,9 @@ export async function withBus<T>(settings: BrokerSettings, options: BusSessionOp
     bus = createBus({
       service: options.service,
       codec: options.codec,
+      // A command reports what went wrong itself, once, as its last line on stderr.
+      logger: false,
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
       publishTimeoutMs: settings.timeoutMs,
       transport: amqp({
         url: settings.url,

@@ -1,4 +1,4 @@
-import type { Bus, HeaderValue } from '@remit/core';
+import type { Bus, FailureReport, HeaderValue } from '@remit/core';
 import type { BrokerSettings, OptionsConfig } from './args.js';
 import { withBus } from './bus-session.js';
 import type { CommandInput } from './command.js';
@@ -21,8 +21,8 @@ export interface OutgoingMessage {
   readonly payload: unknown;
   readonly headers: Record<string, HeaderValue>;
   readonly settings: BrokerSettings;
-  /** Runs `work` with a started bus that sends as --service and encodes with --codec. */
-  withBus<T>(work: (bus: Bus) => Promise<T>): Promise<T>;
+  /** Runs `work` with a started bus that sends as --service and encodes with --codec; `onError` hears its failures. */
+  withBus<T>(work: (bus: Bus) => Promise<T>, onError?: (report: FailureReport) => void): Promise<T>;
 }
 
 /** How a usage error names the command: `remit publish <event> [json]`. */
@@ -55,6 +55,6 @@ export async function readOutgoingMessage(
     payload,
     headers,
     settings,
-    withBus: (work) => withBus(settings, { service: values.service, codec }, work),
+    withBus: (work, onError) => withBus(settings, { service: values.service, codec, ...(onError === undefined ? {} : { onError }) }, work),
   };
 }

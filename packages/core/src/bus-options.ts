@@ -1,7 +1,7 @@
 import { type Codec, type CodecOption, codecOption, SuperjsonCodec } from './wire/codecs.js';
 import { ConfigError } from './errors.js';
 import type { TransportFactory } from './transport.js';
-import type { FailureReport } from './types.js';
+import type { FailureReport, Logger } from './types.js';
 import type { EventSchemas } from './schemas/schema-types.js';
 import { type SchemaLookup, schemaOptions } from './schemas/schema-validation.js';
 import { integer, isRecord, nonEmptyString, rejectUnknownKeys, requireRecord } from './config-checks.js';
@@ -69,6 +69,13 @@ export interface BusOptions {
   /** Hears every handler failure, dead letter and transport error. Must not throw. */
   onError?: (report: FailureReport) => void;
   /**
+   * Where failures (a handler's last failed try, a dead letter, a transport error), retries and
+   * reconnects are logged, one line each: any object with `error`, `warn` and `info` (console,
+   * pino, winston). `false` logs nothing.
+   * @default console, unless `onError` is given (then nothing is logged)
+   */
+  logger?: Logger | false;
+  /**
    * Version of this instance's code (e.g. your package.json version), shown by `instances()`.
    * @default null
    */
@@ -122,6 +129,8 @@ export interface NormalizedBusOptions {
   groupDeliveryLimit: number;
   instanceQueueExpiresMs: number;
   onError: ((report: FailureReport) => void) | undefined;
+  /** null: nothing is logged. */
+  logger: Logger | null;
   version: string | null;
   heartbeatIntervalMs: number;
   requestTimeoutMs: number;
@@ -144,6 +153,7 @@ const BUS_KEYS = [
   'groupDeliveryLimit',
   'instanceQueueExpiresMs',
   'onError',
+  'logger',
   'version',
   'heartbeatIntervalMs',
   'requestTimeoutMs',
@@ -167,6 +177,17 @@ function isTransportFactory(value: unknown): value is TransportFactory {
   return isRecord(value) && typeof value.kind === 'string' && typeof value.create === 'function';
 }
 
+function isLogger(value: unknown): value is Logger {
+  return isRecord(value) && ['error', 'warn', 'info'].every((level) => typeof value[level] === 'function');
+}
+
+function loggerOption(value: unknown, hasOnError: boolean): Logger | null {
+  if (value === false) return null;
+  if (value === undefined) return hasOnError ? null : console;
+  if (!isLogger(value)) throw new ConfigError('logger', 'expected false or an object with error, warn and info methods (console, pino, winston).');
+  return value;
+}
+
 /** Checks every option and applies every default, in one place. */
 export function normalizeBusOptions(input: unknown, randomId: () => string): NormalizedBusOptions {
   const options = requireRecord('options', input);
@@ -178,7 +199,8 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
   if (!isTransportFactory(options.transport)) {
     throw new ConfigError('transport', 'is required: pass amqp({ url }) or memory().');
   }
-  const superjson = new SuperjsonCodec();
+  const maxPayloadBytes = integer('maxPayloadBytes', options.maxPayloadBytes, 1024 * 1024, { min: 1, max: 128 * 1024 * 1024 });
+  const superjson = new SuperjsonCodec({ maxDecodedBytes: maxPayloadBytes });
   const retry = options.retry === undefined ? {} : requireRecord('retry', options.retry);
   rejectUnknownKeys('retry', retry, ['attempts', 'initialDelayMs', 'maxDelayMs']);
   const onError = options.onError;
@@ -196,7 +218,7 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
     codec: codecOption(options.codec, superjson),
     superjson,
     prefetch: integer('prefetch', options.prefetch, 100, { min: 1, max: 65_535 }),
-    maxPayloadBytes: integer('maxPayloadBytes', options.maxPayloadBytes, 1024 * 1024, { min: 1, max: 128 * 1024 * 1024 }),
+    maxPayloadBytes,
     publishTimeoutMs: integer('publishTimeoutMs', options.publishTimeoutMs, 30_000, { min: 1 }),
     retry: {
       attempts: integer('retry.attempts', retry.attempts, 3, { min: 1, max: 100 }),
@@ -207,6 +229,7 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
     groupDeliveryLimit: integer('groupDeliveryLimit', options.groupDeliveryLimit, 10, { min: 1, max: 1000 }),
     instanceQueueExpiresMs: integer('instanceQueueExpiresMs', options.instanceQueueExpiresMs, 60_000, { min: 1000 }),
     onError: typeof onError === 'function' ? (onError as (report: FailureReport) => void) : undefined,
+    logger: loggerOption(options.logger, onError !== undefined),
     version: options.version === undefined ? null : nonEmptyString('version', options.version),
     heartbeatIntervalMs: integer('heartbeatIntervalMs', options.heartbeatIntervalMs, 5000, { min: 50, max: 3_600_000 }),
     requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 10_000, { min: 1, max: 2 ** 31 - 1 }),

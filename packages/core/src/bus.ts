@@ -136,8 +136,11 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
   async #close(timeoutMs: number): Promise<void> {
     const { lifecycle, status, transport, broadcast, groups, server, presence, work, requests, reporter } = this.#parts;
     const starting = this.#startPromise;
+    // Still connecting: stop the attempts now rather than wait out the connect timeout.
+    const connecting = lifecycle.state === 'starting' && status.status === 'connecting';
     lifecycle.state = 'draining';
     status.set('closing');
+    if (connecting) await transport.close().catch(() => {});
     await starting?.catch(() => {});
     const deadline = AbortSignal.timeout(timeoutMs);
     // Goodbye first: the others stop counting on this instance while it drains.

@@ -83,6 +83,8 @@ export function checkHeaders(headers: unknown): Record<string, HeaderValue> | un
     if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
       throw new ConfigError(`headers.${key}`, 'expected a string, number, boolean or null.');
     }
+    // AMQP has no NaN or Infinity: amqplib throws on NaN, and the broker closes the connection on Infinity.
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new ConfigError(`headers.${key}`, `expected a finite number, got ${value}.`);
   }
   return headers as Record<string, HeaderValue>;
 }

@@ -56,11 +56,15 @@ export class PublishTimeoutError extends RemitError {
   readonly eventName: string;
   readonly timeoutMs: number;
 
-  constructor(eventName: string, timeoutMs: number, options: RemitErrorOptions = {}) {
+  /** `neverStarted`: the event waited in the outbox of a bus whose start() was never called. */
+  constructor(eventName: string, timeoutMs: number, options: RemitErrorOptions & { neverStarted?: boolean } = {}) {
     super(
-      `Event "${eventName}" was not confirmed by the broker within ${timeoutMs} ms. ` +
-        'Check that RabbitMQ is reachable, or raise publishTimeoutMs.',
-      { ...options, code: 'ERR_PUBLISH_TIMEOUT' },
+      options.neverStarted
+        ? `Event "${eventName}" was not sent within ${timeoutMs} ms because the bus was never started: ` +
+            'call bus.start() (publishes made before it wait in the outbox and go out on start).'
+        : `Event "${eventName}" was not confirmed by the broker within ${timeoutMs} ms. ` +
+            'Check that RabbitMQ is reachable, or raise publishTimeoutMs.',
+      { ...(options.cause === undefined ? {} : { cause: options.cause }), code: 'ERR_PUBLISH_TIMEOUT' },
     );
     this.name = 'PublishTimeoutError';
     this.eventName = eventName;
@@ -70,16 +74,22 @@ export class PublishTimeoutError extends RemitError {
 
 /** The outbox of unsent events is full (the broker is down or slow); this event was not queued. */
 export class BufferFullError extends RemitError {
+  /** The bound that was hit: a number of events (`outbox.maxMessages`) or of bytes (`outbox.maxBytes`). */
   readonly limit: number;
+  readonly bound: 'messages' | 'bytes';
 
-  constructor(limit: number, options: RemitErrorOptions = {}) {
+  constructor(limit: number, options: RemitErrorOptions & { bound?: 'messages' | 'bytes' } = {}) {
+    const bound = options.bound ?? 'messages';
     super(
-      `The outbox already holds ${limit} unsent events, so this one was rejected. ` +
-        'The broker is unreachable or slower than the publish rate; retry later or raise outbox.maxMessages.',
-      { ...options, code: 'ERR_BUFFER_FULL' },
+      (bound === 'bytes'
+        ? `The outbox already holds close to ${limit} bytes of unsent events (outbox.maxBytes), so this one was rejected. `
+        : `The outbox already holds ${limit} unsent events (outbox.maxMessages), so this one was rejected. `) +
+        `The broker is unreachable or slower than the publish rate; retry later or raise outbox.${bound === 'bytes' ? 'maxBytes' : 'maxMessages'}.`,
+      { ...(options.cause === undefined ? {} : { cause: options.cause }), code: 'ERR_BUFFER_FULL' },
     );
     this.name = 'BufferFullError';
     this.limit = limit;
+    this.bound = bound;
   }
 }
 
@@ -208,6 +218,19 @@ export class ValidationError extends RemitError {
     this.name = 'ValidationError';
     this.eventName = eventName;
     this.issues = issues;
+  }
+}
+
+/**
+ * The transport could not encode a message (a header table over amqplib's 64 KiB, a value it has no
+ * AMQP type for); nothing was sent, and sending it again cannot help. Seen by callers as a
+ * RemitError; core's own dead-lettering catches it to send the dead letter without the original
+ * headers. Not exported: callers branch on RemitError.
+ */
+export class MessageEncodingError extends RemitError {
+  constructor(what: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`${what} could not be encoded for the broker (${reason}); it was not sent.`, { cause });
   }
 }
 

@@ -71,6 +71,7 @@ export type {
   BusStats,
   FailureKind,
   FailureReport,
+  Logger,
 } from './types.js';
 export type {
   RequestMap,

@@ -38,9 +38,11 @@ export class TransportEvents implements TransportHooks {
       if (cause) this.#deps.status.recordError(cause);
       return;
     }
+    if (status === 'disconnected') this.#deps.reporter.disconnected(cause);
     if (status === 'connected') {
       if (this.#everConnected) {
         stats.reconnects++;
+        this.#deps.reporter.reconnected();
         // Missed heartbeats may have dropped this instance elsewhere, and others meanwhile: meet again.
         presence.rejoin();
       }

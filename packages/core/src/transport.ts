@@ -21,6 +21,11 @@ export interface WireMessage {
   routingKey: string;
   body: Buffer;
   properties: WireProperties;
+  /**
+   * Set by a transport that could not read the message's header table (nested too deep, malformed):
+   * why. Its headers are then empty, and the bus dead-letters the message without them.
+   */
+  unreadable?: string;
 }
 
 /** Where a confirmed message is published: the fanout event exchange, or the dead-letter exchange. */

@@ -138,7 +138,26 @@ export interface BusStats {
 }
 
 /** Where a failure happened, for `onError`. */
-export type FailureKind = 'handler' | 'decode' | 'dead-letter' | 'transport' | 'unroutable' | 'request' | 'validation';
+export type FailureKind =
+  | 'handler'
+  | 'decode'
+  | 'dead-letter'
+  | 'transport'
+  | 'unroutable'
+  | 'request'
+  | 'validation'
+  /** Another live instance uses this instance's `instanceId`: broadcast events are split between the two. */
+  | 'duplicate-instance';
+
+/**
+ * Where a bus logs: the console, pino, winston, Nest's Logger (through a small adapter), anything
+ * with these methods. Each call gets one line of text, credentials masked.
+ */
+export interface Logger {
+  error(message: string): void;
+  warn(message: string): void;
+  info(message: string): void;
+}
 
 export interface FailureReport {
   readonly kind: FailureKind;

@@ -60,7 +60,7 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   // Owned by the bus as a whole: every part below reports, counts and is tracked through these.
   const lifecycle = new BusLifecycle();
   const status = new StatusTracker();
-  const reporter = new FailureReporter(options.onError);
+  const reporter = new FailureReporter({ onError: options.onError, logger: options.logger, source });
   const work = new WorkTracker((error) => reporter.report({ kind: 'transport', error }));
   const stats = emptyStats();
   const metrics = new EventMetrics();

@@ -11,7 +11,8 @@ export function memoryBuses<E extends object, R extends RequestShape<R> = Reques
     await Promise.all(open.splice(0).map((bus) => bus.close()));
   });
   return function bus(broker: MemoryBroker, options: Partial<BusOptions> = {}): Bus<E, R> {
-    const created = createBus<E, R>({ service: 'svc', transport: memory(broker), ...defaults, ...options });
+    // Tests hear failures through onError; a passing run prints nothing.
+    const created = createBus<E, R>({ service: 'svc', transport: memory(broker), logger: false, ...defaults, ...options });
     open.push(created);
     return created;
   };

@@ -34,7 +34,7 @@ const fast: Partial<BusOptions> = { retry: { attempts: 3, initialDelayMs: 1, max
 
 /** Options of a bus on `broker`; `extra` keeps its own type, so schemas given there type the bus. */
 function onBroker<X extends Partial<BusOptions>>(broker: MemoryBroker, service: string, extra?: X) {
-  return { service, transport: memory(broker), ...fast, ...extra } as BusOptions & X;
+  return { service, transport: memory(broker), logger: false, ...fast, ...extra } as BusOptions & X;
 }
 
 async function rejection(work: Promise<unknown>): Promise<ValidationError> {

@@ -1,5 +1,5 @@
 import { Global, Logger, Module } from '@nestjs/common';
-import { createBus, type FailureReport } from '@remit/core';
+import { type BusOptions, createBus, type Logger as RemitLogger } from '@remit/core';
 import { EventBus } from './event-bus.js';
 import { REMIT_SETTINGS } from './remit.constants.js';
 import { ConfigurableRemitModule, REMIT_MODULE_OPTIONS } from './remit.module-definition.js';
@@ -35,7 +35,7 @@ import { RemitLifecycleModule } from './remit-lifecycle.module.js';
     {
       provide: EventBus,
       useFactory: (settings: NormalizedRemitModuleOptions) =>
-        new EventBus(createBus({ ...settings.bus, onError: settings.bus.onError ?? logFailure })),
+        new EventBus(createBus(busOptions(settings))),
       inject: [REMIT_SETTINGS],
     },
     RemitHealthIndicator,
@@ -46,16 +46,19 @@ export class RemitModule extends ConfigurableRemitModule {}
 
 const logger = new Logger('RemitModule');
 
+/** Nest's Logger, as the bus's `logger` option wants it. */
+const nestLogger: RemitLogger = {
+  error: (message) => logger.error(message),
+  warn: (message) => logger.warn(message),
+  info: (message) => logger.log(message),
+};
+
 /**
- * Without an `onError` option, failures go to Nest's logger rather than nowhere. Connection trouble
- * and unroutable events are warnings (the bus reconnects on its own; nobody was listening); a failed
- * handler, an undecodable message or a dead letter is an error.
+ * Without a `logger` or an `onError` option, the bus logs through Nest's Logger (context
+ * `RemitModule`) rather than the console: failed handlers, dead letters and undecodable messages
+ * as errors; connection trouble, retries and unroutable events as warnings.
  */
-function logFailure(report: FailureReport): void {
-  const where = [report.event && `event "${report.event}"`, report.handler && `handler ${report.handler}`]
-    .filter(Boolean)
-    .join(', ');
-  const message = `${report.kind} failure${where ? ` (${where})` : ''}: ${report.error.message}`;
-  if (report.kind === 'transport' || report.kind === 'unroutable') logger.warn(message);
-  else logger.error(message, report.error.stack);
+function busOptions(settings: NormalizedRemitModuleOptions): BusOptions {
+  const { bus } = settings;
+  return bus.logger !== undefined || bus.onError !== undefined ? bus : { ...bus, logger: nestLogger };
 }

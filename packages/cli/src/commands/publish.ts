@@ -1,4 +1,4 @@
-import type { InstanceRef } from '@remit/core';
+import type { FailureReport, InstanceRef } from '@remit/core';
 import { GLOBAL_HELP } from '../args.js';
 import { defineCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
@@ -19,6 +19,8 @@ Options:
   --to <destination>     only this service (billing) or instance (billing:billing-1) runs handlers
   --ack                  wait until every live instance reported it ran its handlers (up to
                          --timeout); exit code 1 when one failed or did not answer
+  --allow-unrouted       exit 0 even when no queue took the event (the broker returned it);
+                         without it, that is exit code 1
 
 ${GLOBAL_HELP}
 
@@ -35,6 +37,7 @@ export const publishCommand = defineCommand({
     persistent: { type: 'boolean', default: true },
     to: { type: 'string' },
     ack: { type: 'boolean' },
+    'allow-unrouted': { type: 'boolean' },
   },
 
   async run(input, io) {
@@ -48,14 +51,37 @@ export const publishCommand = defineCommand({
       ...(values.to === undefined ? {} : { to: values.to }),
     };
     const published = `published ${event} to ${settings.exchange}${values.to === undefined ? '' : ` for ${values.to}`} (confirmed)`;
+    // The broker returns an event no queue is bound for before it confirms it: known by the time publish() resolves.
+    let unrouted = false;
+    const onError = (report: FailureReport) => {
+      if (report.kind === 'unroutable') unrouted = true;
+    };
+    const refuseUnrouted = (): ExitCode | null => {
+      if (!unrouted) return null;
+      if (values['allow-unrouted'] === true) {
+        writeLine(io.stdout, `${published}, but no queue took it: nothing is bound to ${settings.exchange}`);
+        return ExitCode.ok;
+      }
+      writeLine(
+        io.stderr,
+        `remit publish: the broker confirmed ${event} but returned it: no queue is bound to ${settings.exchange}, so nobody ` +
+          'received it. Start a consumer first, check --exchange, or pass --allow-unrouted to accept this.',
+      );
+      return ExitCode.failure;
+    };
     if (values.ack !== true) {
-      await message.withBus((bus) => bus.publish(event, payload, options));
+      await message.withBus((bus) => bus.publish(event, payload, options), onError);
+      const refused = refuseUnrouted();
+      if (refused !== null) return refused;
       writeLine(io.stdout, published);
       return ExitCode.ok;
     }
-    const report = await message.withBus((bus) =>
-      bus.publish(event, payload, { ...options, ack: true, timeoutMs: settings.timeoutMs }),
+    const report = await message.withBus(
+      (bus) => bus.publish(event, payload, { ...options, ack: true, timeoutMs: settings.timeoutMs }),
+      onError,
     );
+    const refused = refuseUnrouted();
+    if (refused !== null) return refused;
     const total = report.acked.length + report.failed.length + report.missing.length;
     writeLine(io.stdout, `${published}; ran on ${report.acked.length} of ${total} live instance${total === 1 ? '' : 's'}`);
     const list = (refs: readonly InstanceRef[]) => refs.map((ref) => `${ref.service}/${ref.instance}`).join(', ');

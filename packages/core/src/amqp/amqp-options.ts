@@ -3,6 +3,9 @@ import type { SocketOptions } from 'amqplib';
 import { ConfigError } from '../errors.js';
 import { integer, nonEmptyString, rejectUnknownKeys, requireRecord } from '../config-checks.js';
 
+/** The events exchange of a bus that names no other. */
+export const DEFAULT_EXCHANGE = 'remit.events';
+
 /** Options of the `amqp()` transport. */
 export interface AmqpOptions {
   /**
@@ -12,7 +15,8 @@ export interface AmqpOptions {
    */
   url: string | readonly string[];
   /**
-   * Fanout exchange events are published to.
+   * Fanout exchange events are published to. Give each system sharing a broker its own; group
+   * queues of a bus on another exchange than the default are named `remit.group.<group>@<exchange>`.
    * @default 'remit.events'
    */
   exchange?: string;
@@ -147,6 +151,20 @@ function parseUrls(value: unknown): { urls: string[]; safeUrl: string; secrets: 
   };
 }
 
+/** TLS options apply to amqps:// URLs only; with an amqp:// URL they would be ignored and the connection plaintext. */
+function tlsOption(value: unknown, urls: readonly string[]): TlsOptions | undefined {
+  if (value === undefined) return undefined;
+  const tls = requireRecord('transport.tls', value) as TlsOptions;
+  const plain = urls.find((url) => url.startsWith('amqp:'));
+  if (plain !== undefined) {
+    throw new ConfigError(
+      'transport.tls',
+      `TLS options were given, but ${maskUrl(plain)} is a plaintext amqp:// URL, so they would be ignored. Use amqps:// to connect with TLS.`,
+    );
+  }
+  return tls;
+}
+
 /** Checks every amqp() option and applies every default. */
 export function normalizeAmqpOptions(input: unknown): NormalizedAmqpOptions {
   const options = requireRecord('transport', input);
@@ -161,7 +179,7 @@ export function normalizeAmqpOptions(input: unknown): NormalizedAmqpOptions {
     urls,
     safeUrl,
     secrets,
-    exchange: nonEmptyString('transport.exchange', options.exchange, 'remit.events'),
+    exchange: nonEmptyString('transport.exchange', options.exchange, DEFAULT_EXCHANGE),
     deadLetter: nonEmptyString('transport.deadLetter', options.deadLetter, 'remit.dead'),
     requestExchange: nonEmptyString('transport.requestExchange', options.requestExchange, 'remit.requests'),
     presenceExchange: nonEmptyString('transport.presenceExchange', options.presenceExchange, 'remit.presence'),
@@ -177,16 +195,30 @@ export function normalizeAmqpOptions(input: unknown): NormalizedAmqpOptions {
       maxMessages: integer('transport.outbox.maxMessages', outbox.maxMessages, 10_000, { min: 1 }),
       maxBytes: integer('transport.outbox.maxBytes', outbox.maxBytes, 64 * 1024 * 1024, { min: 1 }),
     },
-    tls: options.tls === undefined ? undefined : (requireRecord('transport.tls', options.tls) as TlsOptions),
+    tls: tlsOption(options.tls, urls),
     connectionName:
       options.connectionName === undefined ? undefined : nonEmptyString('transport.connectionName', options.connectionName),
   };
 }
 
-/** Replaces every secret in a text with `***`. */
+/** `scheme://user:password@` in a text; the user part may be empty. */
+const URL_CREDENTIALS = /(amqps?:\/\/)([^:@/\s]*):([^@\s]*)@/g;
+
+/**
+ * Replaces every secret in a text with `***`. URLs are masked the way maskUrl masks them (the user
+ * stays, the password goes), even where the user name equals the password, so a URL reads the
+ * same in every message.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) result = result.split(secret).join('***');
+  const parts = text.split(URL_CREDENTIALS);
+  // split() with a capturing pattern interleaves: text, scheme, user, password, text, …
+  let result = '';
+  for (let index = 0; index < parts.length; index += 4) {
+    let plain = parts[index] ?? '';
+    for (const secret of secrets) plain = plain.split(secret).join('***');
+    result += plain;
+    if (index + 3 < parts.length) result += `${parts[index + 1] ?? ''}${parts[index + 2] ?? ''}:***@`;
+  }
   return result;
 }
 

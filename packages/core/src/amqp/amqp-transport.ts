@@ -25,11 +25,12 @@ import {
 } from './amqp-options.js';
 import { closeChannels } from './closing.js';
 import { coalesceWrites } from './coalesce-writes.js';
-import { ConnectionLoop } from './connection-loop.js';
+import { ConnectionLoop, refusedAccess } from './connection-loop.js';
 import { fromConsumeMessage, toPublishOptions } from './message-properties.js';
 import { Outbox } from './outbox.js';
 import { publishChannel } from './publish-channel.js';
-import { declareExchanges, declareQueue } from './topology.js';
+import { guardHeaderDecoding } from './safe-headers.js';
+import { declareExchanges, declareQueue, namespaced } from './topology.js';
 
 /** The channels of the current connection. */
 interface LiveChannels {
@@ -56,9 +57,13 @@ class AmqpTransport implements Transport {
   #live: LiveChannels | null = null;
   #closing = false;
 
-  constructor(options: NormalizedAmqpOptions, context: TransportContext) {
+  /** Whether the header-decoding guard (safe-headers.ts) is on for this amqplib. */
+  readonly #guarded: boolean;
+
+  constructor(options: NormalizedAmqpOptions, context: TransportContext, guarded: boolean) {
     this.#options = options;
     this.#context = context;
+    this.#guarded = guarded;
     this.#outbox = new Outbox(options.outbox);
     this.#consumers = new AmqpConsumers({
       declare: (channel, spec) => declareQueue(channel, spec, options),
@@ -69,6 +74,15 @@ class AmqpTransport implements Transport {
   async start(hooks: TransportHooks): Promise<void> {
     if (this.#closing) throw new ClosedError('The AMQP transport');
     this.#hooks = hooks;
+    this.#outbox.start();
+    if (!this.#guarded) {
+      hooks.onError(
+        new ConnectionError(
+          'The installed amqplib is not the version remit was built for (~2.3), so the guard against messages with ' +
+            'deeply nested headers is off: such a message can close the connection. Install amqplib 2.3.',
+        ),
+      );
+    }
     hooks.onStatus('connecting');
     const options = this.#options;
     const connection = new ConnectionLoop({
@@ -90,7 +104,16 @@ class AmqpTransport implements Transport {
     } catch (cause) {
       await connection.close().catch(() => {});
       this.#connection = null;
+      // close() while still connecting: the attempts stop at once, and start() says why.
+      if (this.#closing) throw new ClosedError();
       const { lastError } = attempts;
+      if (cause instanceof Error && refusedAccess(cause)) {
+        throw new ConnectionError(
+          `RabbitMQ at ${options.safeUrl} refused the connection: ${lastError?.message ?? this.#safe(cause, 'access refused').message} ` +
+            'Check the user name, password and vhost in the URL; remit does not retry a refused login.',
+          { cause: lastError ?? this.#safe(cause, 'access refused') },
+        );
+      }
       const detail = lastError ? ` Last attempt: ${lastError.message}` : '';
       throw new ConnectionError(
         `Could not connect to ${options.safeUrl} within ${options.connectTimeoutMs} ms. Is RabbitMQ running and the URL right?${detail}`,
@@ -222,7 +245,7 @@ class AmqpTransport implements Transport {
 
   consume(spec: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>> {
     if (this.#closing) return Promise.reject(new ClosedError('The AMQP transport'));
-    return this.#consumers.add(spec, prefetch, onDelivery);
+    return this.#consumers.add(namespaced(spec, this.#options), prefetch, onDelivery);
   }
 
   pending(): number {
@@ -265,8 +288,9 @@ class AmqpTransport implements Transport {
  */
 export function amqp(options: AmqpOptions): TransportFactory {
   const normalized = normalizeAmqpOptions(options);
+  const guarded = guardHeaderDecoding();
   return {
     kind: 'amqp',
-    create: (context) => new AmqpTransport(normalized, context),
+    create: (context) => new AmqpTransport(normalized, context, guarded),
   };
 }

@@ -13,6 +13,15 @@ export interface ConnectionLoopOptions {
   setup(model: ChannelModel): Promise<void>;
 }
 
+/**
+ * True for the broker refusing this user or vhost, as amqplib reports it: `403 ACCESS_REFUSED`
+ * during the handshake (wrong user name or password), or a close instead of `connection.open-ok`
+ * (a vhost that does not exist, or that this user may not use; amqplib drops the reply code).
+ */
+export function refusedAccess(error: Error): boolean {
+  return /^Handshake terminated by server: 403\b|ACCESS_REFUSED|^Expected ConnectionOpenOk/.test(error.message);
+}
+
 /** A promise with its settle functions (Promise.withResolvers arrives in Node 22). */
 function deferred(): { promise: Promise<void>; resolve(): void; reject(error: Error): void } {
   let resolve: () => void = () => {};
@@ -40,6 +49,7 @@ export class ConnectionLoop extends EventEmitter {
   #stopped = false;
   #attempt = 0;
   #urlIndex = 0;
+  #everConnected = false;
   readonly #firstConnect = deferred();
 
   constructor(options: ConnectionLoopOptions) {
@@ -100,15 +110,24 @@ export class ConnectionLoop extends EventEmitter {
       if (closedDuringSetup) throw new Error('Connection closed during setup');
       if (this.#stopped) throw new Error('closed');
       this.#model = current;
+      this.#everConnected = true;
       this.#attempt = 0;
       this.#firstConnect.resolve();
       this.emit('connect', current, urlIndex);
-    } catch (error) {
+    } catch (caught) {
       await model?.close().catch(() => {});
       if (this.#stopped) return;
+      const error = caught instanceof Error ? caught : new Error(String(caught));
       // The next attempt goes to the next node: a dead node should not hold up recovery.
       this.#urlIndex++;
-      this.emit('connect-failed', error instanceof Error ? error : new Error(String(error)), urlIndex);
+      this.emit('connect-failed', error, urlIndex);
+      // Wrong credentials or vhost never fix themselves: the first connection fails at once
+      // instead of retrying until the connect timeout. Once connected, a bus keeps retrying (a
+      // password being rotated), and says so in its log.
+      if (this.#everConnected === false && refusedAccess(error)) {
+        this.#firstConnect.reject(error);
+        return;
+      }
       this.#schedule();
     }
   }

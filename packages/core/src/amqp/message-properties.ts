@@ -1,5 +1,6 @@
 import type { Message, Options } from 'amqplib';
 import type { WireMessage, WireProperties } from '../transport.js';
+import { UNDECODABLE_HEADERS } from './safe-headers.js';
 
 /** AMQP basic properties to and from remit's WireMessage (docs/wire-format.md). */
 
@@ -36,5 +37,9 @@ export function fromConsumeMessage(raw: Message): WireMessage {
   if (typeof p.correlationId === 'string') properties.correlationId = p.correlationId;
   if (typeof p.replyTo === 'string') properties.replyTo = p.replyTo;
   if (typeof p.expiration === 'string') properties.expiration = p.expiration;
-  return { routingKey: raw.fields.routingKey, body: raw.content, properties };
+  const message: WireMessage = { routingKey: raw.fields.routingKey, body: raw.content, properties };
+  // Set by the header-decoding guard (safe-headers.ts) on a message whose header table it dropped.
+  const unreadable: unknown = Reflect.get(p, UNDECODABLE_HEADERS);
+  if (typeof unreadable === 'string') message.unreadable = unreadable;
+  return message;
 }

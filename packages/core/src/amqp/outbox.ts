@@ -5,8 +5,12 @@ const RETRY_DELAY_MS = 50;
 
 /** What the outbox needs from a live confirm channel. */
 export interface PublishChannel {
-  /** Writes the message; `onConfirm` gets null on ack, an error on nack or channel loss. Returns false when the socket buffer is full. */
-  write(request: PublishRequest, onConfirm: (error: Error | null) => void): boolean;
+  /**
+   * Writes the message; `onConfirm` gets null on ack, an error on nack or channel loss (sent again),
+   * or an error with `permanent` for a message that can never be sent (rejected). Returns false
+   * when the socket buffer is full.
+   */
+  write(request: PublishRequest, onConfirm: (error: Error | null, permanent?: boolean) => void): boolean;
   /** Calls `resume` once the channel can take more writes. */
   onDrain(resume: () => void): void;
 }
@@ -45,6 +49,8 @@ export class Outbox {
   /** Set after a nack or failed write: the next try waits a moment instead of spinning. */
   #awaitingRetry = false;
   #closed = false;
+  /** Whether the transport was ever started: a publish that times out before says so. */
+  #started = false;
   /**
    * One timer for every deadline, set for the earliest one known: a timer per publish costs an
    * object and two timer-list operations on the publish path, for a timeout that almost never
@@ -65,8 +71,9 @@ export class Outbox {
   enqueue(request: PublishRequest): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('The AMQP transport'));
     const bytes = request.message.body.length;
-    if (this.size >= this.#limits.maxMessages || this.#bytes + bytes > this.#limits.maxBytes) {
-      return Promise.reject(new BufferFullError(this.#limits.maxMessages));
+    if (this.size >= this.#limits.maxMessages) return Promise.reject(new BufferFullError(this.#limits.maxMessages));
+    if (this.#bytes + bytes > this.#limits.maxBytes) {
+      return Promise.reject(new BufferFullError(this.#limits.maxBytes, { bound: 'bytes' }));
     }
     return new Promise<void>((resolve, reject) => {
       const entry: Entry = {
@@ -84,6 +91,11 @@ export class Outbox {
       this.#armTimer(entry.deadline);
       this.#pump();
     });
+  }
+
+  /** The transport is starting: from now on a timeout means the broker did not confirm in time. */
+  start(): void {
+    this.#started = true;
   }
 
   /** A new channel is ready: send what waits, oldest first. */
@@ -141,7 +153,7 @@ export class Outbox {
       const write = ++this.#writes;
       entry.write = write;
       this.#unconfirmed.add(entry);
-      const writable = channel.write(entry.request, (error) => this.#onConfirm(entry, write, error));
+      const writable = channel.write(entry.request, (error, permanent) => this.#onConfirm(entry, write, error, permanent === true));
       if (!writable) {
         this.#awaitingDrain = true;
         channel.onDrain(() => {
@@ -153,10 +165,10 @@ export class Outbox {
     }
   }
 
-  #onConfirm(entry: Entry, write: number, error: Error | null): void {
+  #onConfirm(entry: Entry, write: number, error: Error | null, permanent: boolean): void {
     if (entry.settled || entry.write !== write) return;
-    if (!error) {
-      this.#settle(entry);
+    if (!error || permanent) {
+      this.#settle(entry, error ?? undefined);
       return;
     }
     // A nack means the broker could not take it now; a closed channel means we cannot know.
@@ -215,7 +227,7 @@ export class Outbox {
         continue;
       }
       const name = entry.request.message.properties.type ?? entry.request.message.routingKey;
-      this.#settle(entry, new PublishTimeoutError(name, entry.request.timeoutMs));
+      this.#settle(entry, new PublishTimeoutError(name, entry.request.timeoutMs, { neverStarted: !this.#started }));
     }
     if (next < Infinity) this.#armTimer(next);
   };

@@ -1,5 +1,5 @@
 import type { ConfirmChannel } from 'amqplib';
-import { ConnectionError } from '../errors.js';
+import { ConnectionError, MessageEncodingError } from '../errors.js';
 import type { PublishRequest, PublishTarget, WireMessage } from '../transport.js';
 import { toPublishOptions } from './message-properties.js';
 import type { PublishChannel } from './outbox.js';
@@ -25,7 +25,7 @@ export function publishChannel(channel: ConfirmChannel, options: PublishChannelO
     returned.add(key(message.fields.exchange, message.properties.messageId));
   });
   return {
-    write(request: PublishRequest, onConfirm: (error: Error | null) => void): boolean {
+    write(request: PublishRequest, onConfirm: (error: Error | null, permanent?: boolean) => void): boolean {
       const { message, target } = request;
       const exchange = target === 'dead' ? options.deadLetter : options.exchange;
       try {
@@ -45,6 +45,13 @@ export function publishChannel(channel: ConfirmChannel, options: PublishChannelO
           onConfirm(target === 'dead' ? new ConnectionError('The dead-letter queue is missing; declaring it again.') : null);
         });
       } catch (error) {
+        // amqplib's encoder throws RangeError or TypeError for a message it can never encode (a
+        // header table over 64 KiB): rejected for good, so it cannot hold up the outbox.
+        if (error instanceof RangeError || error instanceof TypeError) {
+          const name = message.properties.type ?? message.routingKey;
+          onConfirm(new MessageEncodingError(`The message "${name}"`, options.safe(error, 'encoding failed')), true);
+          return true;
+        }
         // amqplib throws when the channel is already closing; the outbox keeps the message.
         onConfirm(options.safe(error, 'Publish failed'));
         return true;

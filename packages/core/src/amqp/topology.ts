@@ -1,6 +1,17 @@
 import type { Channel } from 'amqplib';
 import type { QueueSpec } from '../transport.js';
-import type { NormalizedAmqpOptions } from './amqp-options.js';
+import { DEFAULT_EXCHANGE, type NormalizedAmqpOptions } from './amqp-options.js';
+
+/**
+ * The name a queue is declared under. A group queue of a bus on another events exchange than the
+ * default carries that exchange (`remit.group.<group>@<exchange>`), so two systems sharing a broker
+ * never share a group queue by accident; on the default exchange it stays `remit.group.<group>`,
+ * as existing deployments have it.
+ */
+export function namespaced(spec: QueueSpec, options: Pick<NormalizedAmqpOptions, 'exchange'>): QueueSpec {
+  if (spec.kind !== 'group' || options.exchange === DEFAULT_EXCHANGE) return spec;
+  return { ...spec, name: `${spec.name}@${options.exchange}` };
+}
 
 /** The event, request and presence exchanges, and the dead-letter exchange with its queue (docs/wire-format.md). */
 export async function declareExchanges(channel: Channel, options: NormalizedAmqpOptions): Promise<void> {

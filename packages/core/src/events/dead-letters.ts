@@ -1,4 +1,4 @@
-import { toError } from '../errors.js';
+import { MessageEncodingError, toError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { EventCounters } from '../metrics/event-metrics.js';
 import type { Transport, WireMessage } from '../transport.js';
@@ -28,9 +28,16 @@ export class DeadLetters {
 
   async send(message: WireMessage, details: Omit<DeadLetterDetails, 'deadBy'>, counters: EventCounters): Promise<boolean> {
     const deps = this.#deps;
+    const full = { ...details, deadBy: deps.instanceId };
     try {
-      const deadLetter = toDeadLetter(message, { ...details, deadBy: deps.instanceId });
-      await deps.transport.publish({ message: deadLetter, target: 'dead', timeoutMs: deps.publishTimeoutMs });
+      try {
+        await deps.transport.publish({ message: toDeadLetter(message, full), target: 'dead', timeoutMs: deps.publishTimeoutMs });
+      } catch (caught) {
+        // Its original headers could not be encoded (a table over amqplib's 64 KiB): the dead
+        // letter goes without them, saying so, rather than staying in its queue forever.
+        if (!(caught instanceof MessageEncodingError)) throw caught;
+        await deps.transport.publish({ message: toDeadLetter(message, full, false), target: 'dead', timeoutMs: deps.publishTimeoutMs });
+      }
       deps.stats.deadLettered++;
       counters.deadLettered++;
       return true;

@@ -40,12 +40,20 @@ export function destinationHeaders(to: Destination | undefined): Record<string, 
     : { [Header.toService]: to.service, [Header.toInstance]: to.instance };
 }
 
-/** True when a message's destination headers (if any) name this instance. */
-export function isForMe(headers: Record<string, unknown>, self: InstanceRef): boolean {
-  const service = headers[Header.toService];
-  if (service !== undefined && text(service) !== self.service) return false;
-  const instance = headers[Header.toInstance];
-  return instance === undefined || text(instance) === self.instance;
+/**
+ * Whether a message is for this instance, by its destination headers: `me` (none, or they name
+ * it), `other`, or `invalid` (a header that is not text: nobody can tell whom it is for, so it is
+ * dead-lettered rather than dropped by every instance).
+ */
+export function addressee(headers: Record<string, unknown>, self: InstanceRef): 'me' | 'other' | 'invalid' {
+  const rawService = headers[Header.toService];
+  const rawInstance = headers[Header.toInstance];
+  if (rawService === undefined && rawInstance === undefined) return 'me';
+  const service = rawService === undefined ? undefined : text(rawService);
+  const instance = rawInstance === undefined ? undefined : text(rawInstance);
+  if ((rawService !== undefined && service === undefined) || (rawInstance !== undefined && instance === undefined)) return 'invalid';
+  if (service !== undefined && service !== self.service) return 'other';
+  return instance === undefined || instance === self.instance ? 'me' : 'other';
 }
 
 /** Whether an instance is among the addressees of a destination. */

@@ -1,5 +1,5 @@
 import { DedupWindow } from './dedup-window.js';
-import { isForMe } from './destinations.js';
+import { addressee } from './destinations.js';
 import type { CodecLookup } from '../wire/codecs.js';
 import { type DecodedEvent, fromWireMessage } from '../wire/envelope.js';
 import { Header } from '../wire/headers.js';
@@ -81,13 +81,15 @@ export class Dispatcher {
       return;
     }
     // Addressed to another service or instance: dropped before paying for a decode.
-    if (!isForMe(delivery.message.properties.headers, deps.self)) {
+    const to = addressee(delivery.message.properties.headers, deps.self);
+    if (to === 'other') {
       deps.stats.notForMe++;
       delivery.ack();
       return;
     }
     let event: DecodedEvent;
     try {
+      if (to === 'invalid') throw new DecodeError('invalid-destination', 'The remit-to-service or remit-to-instance header is not text.');
       event = fromWireMessage(delivery.message, {
         codecs: deps.codecs,
         maxPayloadBytes: deps.maxPayloadBytes,
@@ -222,9 +224,10 @@ export class Dispatcher {
   /** Runs one handler, retrying as configured; resolves to how it failed, or null once it succeeded. */
   async #attempt(handler: HandlerEntry, event: DecodedEvent, counters: EventCounters): Promise<HandlerFailure | null> {
     const deps = this.#deps;
-    const onRetry = () => {
+    const onRetry = (error: Error, attempt: number) => {
       deps.stats.retried++;
       counters.retried++;
+      deps.reporter.retrying(event.name, handler.label, attempt, error);
     };
     const result = await withRetry(() => handler.run(event.payload, event.meta), deps.retry, onRetry, counters);
     return result.ok ? null : { handler, error: result.error, attempts: result.attempts };

@@ -1,5 +1,5 @@
 import { checkEventName, groupName, rejectUnknownKeys, requireRecord } from '../config-checks.js';
-import { ConfigError } from '../errors.js';
+import { ClosedError, ConfigError } from '../errors.js';
 import type { BusLifecycle } from '../lifecycle/bus-lifecycle.js';
 import type { EventMeta, SubscribeOptions, Unsubscribe } from '../types.js';
 import type { BroadcastConsumer } from './broadcast-consumer.js';
@@ -13,7 +13,7 @@ export interface SubscriptionsDeps {
   groups: Pick<GroupConsumers, 'ensure' | 'releaseIdle'>;
   /** A broadcast or catch-all handler added while consuming may need the broadcast queue consumed. */
   broadcast: Pick<BroadcastConsumer, 'late'>;
-  lifecycle: Pick<BusLifecycle, 'consuming' | 'started'>;
+  lifecycle: Pick<BusLifecycle, 'consuming' | 'started' | 'shuttingDown'>;
 }
 
 type AnyHandler = (name: string, payload: unknown, meta: EventMeta) => unknown;
@@ -28,6 +28,7 @@ export class Subscriptions {
 
   add(name: string, handler: (payload: never, meta: EventMeta) => unknown, options: SubscribeOptions | undefined, once: boolean): Unsubscribe {
     const deps = this.#deps;
+    if (deps.lifecycle.shuttingDown) throw new ClosedError();
     checkEventName(name);
     if (typeof handler !== 'function') throw new ConfigError('handler', 'expected a function.');
     if (options !== undefined) rejectUnknownKeys('', requireRecord('options', options), ['group']);
@@ -59,6 +60,7 @@ export class Subscriptions {
 
   /** `handler` is what the user passed (`offAny` finds it); `call` runs it for one event. */
   addAny(handler: HandlerEntry['fn'], call: AnyHandler): Unsubscribe {
+    if (this.#deps.lifecycle.shuttingDown) throw new ClosedError();
     if (typeof handler !== 'function') throw new ConfigError('handler', 'expected a function.');
     const entry: HandlerEntry = {
       fn: handler,

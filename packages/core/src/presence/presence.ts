@@ -1,4 +1,5 @@
-import { toError } from '../errors.js';
+import { randomUUID } from 'node:crypto';
+import { RemitError, toError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { Transport, WireMessage } from '../transport.js';
 import type { Unsubscribe } from '../types.js';
@@ -44,6 +45,9 @@ export class Presence {
   readonly #roster = new PresenceRoster();
   readonly #listeners = new Set<(change: PresenceChange) => void>();
   #startedAt = Date.now();
+  #run = randomUUID();
+  /** Runs of other live instances with this instance's id, already reported. */
+  readonly #duplicates = new Set<string>();
   #askedAt = 0;
   #timer: NodeJS.Timeout | null = null;
 
@@ -63,6 +67,7 @@ export class Presence {
 
   async start(): Promise<void> {
     this.#startedAt = Date.now();
+    this.#run = randomUUID();
     await this.#deps.transport.consume({ kind: 'presence', name: this.#deps.queue }, PRESENCE_PREFETCH, (delivery) => {
       delivery.ack();
       this.#receive(delivery.message);
@@ -102,7 +107,16 @@ export class Presence {
   live(): InstanceInfo[] {
     this.#sweep();
     const now = Date.now();
-    const self: InstanceInfo = { ...this.#announcement(), startedAt: new Date(this.#startedAt), lastSeen: new Date(now) };
+    const { service, instance, version, heartbeatIntervalMs } = this.#deps.self;
+    const self: InstanceInfo = {
+      service,
+      instance,
+      startedAt: new Date(this.#startedAt),
+      lastSeen: new Date(now),
+      version,
+      heartbeatIntervalMs,
+      listening: this.#deps.broadcast.active,
+    };
     return [self, ...this.#roster.list()].sort((a, b) => a.service.localeCompare(b.service) || a.instance.localeCompare(b.instance));
   }
 
@@ -131,7 +145,10 @@ export class Presence {
       this.#deps.reporter.report({ kind: 'decode', error: new Error(`Ignored an unreadable presence message (type "${type ?? ''}").`) });
       return;
     }
-    if (announcement.instance === this.#deps.self.instance) return;
+    if (announcement.instance === this.#deps.self.instance) {
+      if (!this.#isOwn(announcement) && type !== PresenceType.goodbye) this.#reportDuplicate(announcement);
+      return;
+    }
     const now = Date.now();
     if (type === PresenceType.goodbye) {
       const change = this.#roster.goodbye(announcement, now);
@@ -155,9 +172,28 @@ export class Presence {
     }
   }
 
+  /** This run's own announce, heard back from the fanout, rather than another instance's. */
+  #isOwn(announcement: Announcement): boolean {
+    return announcement.run !== undefined ? announcement.run === this.#run : announcement.startedAt === this.#startedAt;
+  }
+
+  /** Another live instance uses this instance id: broadcasts are split between the two, silently unless said. */
+  #reportDuplicate(other: Announcement): void {
+    const key = other.run ?? String(other.startedAt);
+    if (this.#duplicates.has(key)) return;
+    if (this.#duplicates.size >= 100) this.#duplicates.clear();
+    this.#duplicates.add(key);
+    const error = new RemitError(
+      `Another live instance of service "${other.service}" (started ${new Date(other.startedAt).toISOString()}) uses this ` +
+        `instance's id "${other.instance}": the broadcast queue's events are split between the two, and each drops the ` +
+        "other's events as its own. Give every instance its own instanceId (the pod or host name, for instance).",
+    );
+    this.#deps.reporter.report({ kind: 'duplicate-instance', error });
+  }
+
   /** What this instance says about itself; `listening` is read each time, as consuming may start late. */
   #announcement(): Announcement {
-    return { ...this.#deps.self, startedAt: this.#startedAt, listening: this.#deps.broadcast.active };
+    return { ...this.#deps.self, startedAt: this.#startedAt, listening: this.#deps.broadcast.active, run: this.#run };
   }
 
   #send(type: string, target: 'presence' | 'direct', options: { replyTo?: string; routingKey?: string } = {}): void {

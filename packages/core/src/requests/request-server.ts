@@ -1,5 +1,5 @@
 import { checkEventName, rejectUnknownKeys, requireRecord } from '../config-checks.js';
-import { ConfigError, DecodeError, toError } from '../errors.js';
+import { ClosedError, ConfigError, DecodeError, toError } from '../errors.js';
 import { handlerLabel } from '../events/handler-registry.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { BusLifecycle } from '../lifecycle/bus-lifecycle.js';
@@ -25,7 +25,7 @@ export interface RequestServerDeps {
   prefetch: number;
   transport: Pick<Transport, 'consume' | 'bind' | 'send'>;
   /** Consuming now (starting or started): a new name is bound and served at once. */
-  lifecycle: Pick<BusLifecycle, 'consuming'>;
+  lifecycle: Pick<BusLifecycle, 'consuming' | 'shuttingDown'>;
   /** Keeps the bus's close() waiting for a running handler and its reply. */
   work: Pick<WorkTracker, 'track'>;
   reporter: FailureReporter;
@@ -55,6 +55,7 @@ export class RequestServer {
   }
 
   handle(name: string, fn: RequestHandler<never, unknown>, options: HandleOptions | undefined): Unsubscribe {
+    if (this.#deps.lifecycle.shuttingDown) throw new ClosedError();
     checkEventName(name);
     if (typeof fn !== 'function') throw new ConfigError('handler', 'expected a function.');
     if (options !== undefined) rejectUnknownKeys('', requireRecord('options', options), ['exposeStack']);

@@ -1,6 +1,7 @@
 import { SuperJSON } from 'superjson';
 import { DecodeError, ConfigError } from '../errors.js';
 import { isRecord } from '../config-checks.js';
+import { typedArrayBytes } from './superjson-bounds.js';
 
 /**
  * Turns payloads into message bodies and back. Its `name` travels in the `remit-codec` header,
@@ -45,6 +46,13 @@ export const jsonCodec: Codec = {
 export class SuperjsonCodec implements Codec {
   readonly name = 'superjson';
   readonly #superjson = new SuperJSON();
+  /** The most bytes of typed arrays one decoded body may build. */
+  readonly #maxDecodedBytes: number;
+
+  /** `maxDecodedBytes`: a bus passes its `maxPayloadBytes`, which bounds what is built as well as what is received. */
+  constructor(options: { maxDecodedBytes?: number } = {}) {
+    this.#maxDecodedBytes = options.maxDecodedBytes ?? Number.MAX_SAFE_INTEGER;
+  }
 
   registerClass(cls: RegisterableClass, identifier: string): void {
     this.#superjson.registerClass(cls, { identifier });
@@ -71,6 +79,14 @@ export class SuperjsonCodec implements Codec {
     }
     // No meta: nothing to rebuild, and superjson would hand back `json` itself (in place).
     if (meta === undefined) return json;
+    const typedBytes = typedArrayBytes(json, meta);
+    if (typeof typedBytes === 'string') throw new DecodeError('invalid-superjson', `The superjson meta does not match its body: ${typedBytes}.`);
+    if (typedBytes > this.#maxDecodedBytes) {
+      throw new DecodeError(
+        'oversized',
+        `The body would build ${typedBytes} bytes of typed arrays, over the ${this.#maxDecodedBytes}-byte limit (maxPayloadBytes).`,
+      );
+    }
     try {
       // In place: the object came from JSON.parse and is ours. Copying would drop own
       // `__proto__` keys, which must stay data.
@@ -109,6 +125,9 @@ function isPlainJson(value: unknown, depth: number): boolean {
       }
       if (Object.getPrototypeOf(value) !== Object.prototype) return false;
       for (const key in value) {
+        // superjson refuses these keys (a prototype-pollution guard) in any payload it walks, so
+        // the fast path refuses them too: one rule for every payload, not only for rich ones.
+        if (key === '__proto__' || key === 'constructor' || key === 'prototype') return false;
         if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
       }
       return true;

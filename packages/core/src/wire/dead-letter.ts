@@ -16,16 +16,35 @@ export interface DeadLetterDetails {
   issues?: string;
 }
 
-/** The original message, unchanged but for headers saying why it was dead-lettered. */
-export function toDeadLetter(message: WireMessage, details: DeadLetterDetails): WireMessage {
-  const headers: Record<string, unknown> = {
-    ...message.properties.headers,
-    [Header.deadReason]: details.reason,
-    [Header.deadError]: details.error.slice(0, MAX_HEADER_TEXT),
-    [Header.deadQueue]: details.queue,
-    [Header.deadAt]: Date.now(),
-    [Header.deadBy]: details.deadBy,
-  };
+/**
+ * Original headers larger than this (measured as JSON, which is close to, and for binary values
+ * larger than, their AMQP size) are left out of a dead letter: amqplib cannot encode a header table
+ * over 64 KiB, and a dead letter that cannot be sent would stay in its queue forever.
+ */
+export const MAX_KEPT_HEADER_BYTES = 48 * 1024;
+
+function headersFit(headers: Record<string, unknown>): boolean {
+  try {
+    return Buffer.byteLength(JSON.stringify(headers)) <= MAX_KEPT_HEADER_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The original message, unchanged but for headers saying why it was dead-lettered. Its own headers
+ * are left out, and `remit-dead-headers-dropped` says so, when they could not be read on arrival,
+ * are too large to send again, or `keepHeaders` is false (sending them failed).
+ */
+export function toDeadLetter(message: WireMessage, details: DeadLetterDetails, keepHeaders = true): WireMessage {
+  const original = message.properties.headers;
+  const keep = keepHeaders && message.unreadable === undefined && headersFit(original);
+  const headers: Record<string, unknown> = keep ? { ...original } : { [Header.deadHeadersDropped]: true };
+  headers[Header.deadReason] = details.reason;
+  headers[Header.deadError] = details.error.slice(0, MAX_HEADER_TEXT);
+  headers[Header.deadQueue] = details.queue;
+  headers[Header.deadAt] = Date.now();
+  headers[Header.deadBy] = details.deadBy;
   if (details.event !== undefined) headers[Header.deadEvent] = details.event;
   if (details.handler !== undefined) headers[Header.deadHandler] = details.handler;
   if (details.attempts !== undefined) headers[Header.deadAttempts] = details.attempts;

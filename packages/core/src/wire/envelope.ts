@@ -89,6 +89,9 @@ export function fromWireMessage(
   options: { codecs: CodecLookup; maxPayloadBytes: number; redelivered: boolean },
 ): DecodedEvent {
   const { properties, body } = message;
+  if (message.unreadable !== undefined) {
+    throw new DecodeError('unreadable-headers', `The message's headers could not be read: ${message.unreadable}.`);
+  }
   if (body.length > options.maxPayloadBytes) {
     throw new DecodeError(
       'oversized',

@@ -16,6 +16,8 @@ export const Header = {
   deadAt: 'remit-dead-at',
   deadBy: 'remit-dead-by',
   deadIssues: 'remit-dead-issues',
+  /** true on a dead letter whose original headers were left out: unreadable, or too large to send again. */
+  deadHeadersDropped: 'remit-dead-headers-dropped',
   toService: 'remit-to-service',
   toInstance: 'remit-to-instance',
   ackTo: 'remit-ack-to',

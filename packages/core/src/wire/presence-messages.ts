@@ -26,6 +26,11 @@ export interface Announcement {
   heartbeatIntervalMs: number;
   /** Whether it consumes broadcast events (has a broadcast handler); absent on the wire means true. */
   listening: boolean;
+  /**
+   * A random id of this run of the bus: tells its own echo from another live instance that uses
+   * the same instance id. Optional on the wire (older and other-language instances omit it).
+   */
+  run?: string;
 }
 
 /** An announce, heartbeat or goodbye; `replyTo` asks the others to answer there with an announce. */
@@ -44,7 +49,7 @@ export function toPresenceMessage(source: EnvelopeSource, type: string, announce
 export function readAnnouncement(message: WireMessage): Announcement | null {
   const body = parseJson(message);
   if (!isRecord(body)) return null;
-  const { service, instance, startedAt, version, heartbeatIntervalMs, listening } = body;
+  const { service, instance, startedAt, version, heartbeatIntervalMs, listening, run } = body;
   if (typeof service !== 'string' || typeof instance !== 'string') return null;
   if (typeof startedAt !== 'number' || typeof heartbeatIntervalMs !== 'number' || heartbeatIntervalMs <= 0) return null;
   if (text(message.properties.headers[Header.instance]) !== instance) return null;
@@ -56,6 +61,7 @@ export function readAnnouncement(message: WireMessage): Announcement | null {
     heartbeatIntervalMs,
     // Older or other-language instances that do not say are taken to listen.
     listening: listening !== false,
+    ...(typeof run === 'string' ? { run } : {}),
   };
 }
 
