@@ -195,5 +195,37 @@ describe('remit dead', () => {
     expect(both.code).toBe(2);
     expect(neither.stderr).toContain('--id <messageId> (repeatable) or --all');
   });
-});
 
+  it('shows the tries and the delays a dead letter of delayed retries had, and a replay starts its tries afresh', async () => {
+    topology = new TestTopology();
+    const group = topology.group('mailer');
+    const delayQueues = [`remit.delay.200@${topology.exchange}`, `remit.delay.400@${topology.exchange}`];
+    try {
+      const failing = topology.bus({ service: 'mailer' });
+      failing.on('user.created', function sendWelcomeMail() {
+        throw new Error('SMTP server unavailable');
+      }, { group, retry: { attempts: 2, initialDelayMs: 1, delays: [200, 400] } });
+      const publisher = topology.bus({ service: 'api' });
+      await Promise.all([failing.start(), publisher.start()]);
+      await publisher.publish('user.created', { id: 'u9' });
+      await waitFor('the dead letter', async () => (await queueInfo(topology.deadLetter)).messageCount === 1, 10_000);
+
+      const listed = await dead('list');
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toContain('handler-failed after 6 attempts and delays of 200ms, 400ms');
+      const json = await dead('list', '--json');
+      expect(JSON.parse(json.stdout.trim())).toMatchObject({ dead: { attempts: 6, delays: [200, 400] } });
+
+      await failing.close();
+      const fixed = topology.bus({ service: 'mailer' });
+      const attempts: number[] = [];
+      fixed.on('user.created', (_payload, meta) => void attempts.push(meta.attempt), { group });
+      await fixed.start();
+      expect((await dead('replay', '--all')).code).toBe(0);
+      await waitFor('the replayed event', () => attempts.length === 1);
+      expect(attempts).toEqual([1]);
+    } finally {
+      await deleteTopology({ queues: delayQueues });
+    }
+  });
+});

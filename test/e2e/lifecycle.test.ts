@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FailureReport, StatusChange } from '@remit/core';
+import type { BusStatusChange, FailureReport } from '@remit/core';
 import { queueInfo, waitFor, withRawChannel } from '../helpers/broker.js';
 import { TestTopology } from '../helpers/buses.js';
 import { closeConnectionsNamed } from '../helpers/rabbitmqctl.js';
@@ -57,10 +57,12 @@ describe('start, close and drain', () => {
 
   it('reports a lost connection through onStatus and health, reconnects and consumes again', async () => {
     topology = new TestTopology();
-    const statuses: StatusChange[] = [];
+    const statuses: BusStatusChange[] = [];
     const failures: FailureReport[] = [];
     const listener = topology.bus({ service: 'resilient', onError: (failure) => void failures.push(failure) });
-    listener.onStatus((change) => void statuses.push(change));
+    listener.onStatus((change) => {
+      if (change.kind === 'bus') statuses.push(change);
+    });
     const heard: number[] = [];
     listener.on('tick', (n) => void heard.push(n as number));
     const publisher = topology.bus({ service: 'ticker' });

@@ -155,7 +155,7 @@ describe('request/reply over RabbitMQ', () => {
     const client = topology.bus<object, Requests>({ service: 'shop' });
     await Promise.all([responder.start(), client.start()]);
     // The handler outlasts rabbitmqctl, so the connection is gone before the reply is sent.
-    const pending = client.request('price.quote', { n: 1, delayMs: 4000 }, { timeoutMs: 20_000 }).catch((e: unknown) => e);
+    const pending = client.request('price.quote', { n: 1, delayMs: 15_000 }, { timeoutMs: 30_000 }).catch((e: unknown) => e);
     await sleep(100);
     expect(await closeConnectionsNamed(client.instanceId)).toBe(1);
     const error = await pending;

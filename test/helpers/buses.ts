@@ -9,6 +9,11 @@ export function groupQueue(group: string, exchange: string): string {
   return exchange === 'remit.events' ? `remit.group.${group}` : `remit.group.${group}@${exchange}`;
 }
 
+/** The exchanges of delayed retries a bus on `exchange` declares (docs/wire-format.md, "Delayed retries"). */
+export function retryExchanges(exchange: string): string[] {
+  return [`remit.retry@${exchange}`, `remit.delay@${exchange}`];
+}
+
 /**
  * Buses on a private exchange and dead-letter queue, so test files can run in parallel against
  * one broker. `cleanup()` closes every bus and deletes what the test declared.
@@ -51,6 +56,6 @@ export class TestTopology {
 
   async cleanup(): Promise<void> {
     await Promise.all(this.#buses.splice(0).map((bus) => bus.close({ timeoutMs: 2000 })));
-    await deleteTopology({ queues: [...this.#queues, this.deadLetter], exchanges: [this.exchange, this.deadLetter] });
+    await deleteTopology({ queues: [...this.#queues, this.deadLetter], exchanges: [this.exchange, this.deadLetter, ...retryExchanges(this.exchange)] });
   }
 }

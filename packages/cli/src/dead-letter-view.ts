@@ -8,6 +8,8 @@ export interface DeadInfo {
   error: string | null;
   handler: string | null;
   attempts: number | null;
+  /** The delays (ms) it waited in broker delay queues before it was given up (`retry.delays`). */
+  delays: number[];
   queue: string | null;
   at: Date | null;
   by: string | null;
@@ -27,6 +29,7 @@ function fromXDeath(headers: MessagePropertyHeaders): DeadInfo {
     error: null,
     handler: null,
     attempts: first?.count ?? null,
+    delays: [],
     queue: headerText(headers['x-first-death-queue']) ?? first?.queue ?? null,
     at: typeof time === 'number' ? new Date(time * 1000) : null,
     by: 'rabbitmq',
@@ -42,6 +45,7 @@ export function deadInfo(headers: MessagePropertyHeaders | undefined): DeadInfo 
     error: headerText(all[Header.deadError]),
     handler: headerText(all[Header.deadHandler]),
     attempts: numberHeader(all[Header.deadAttempts]),
+    delays: (headerText(all[Header.deadDelays]) ?? '').split(',').filter((part) => part !== '').map(Number).filter(Number.isFinite),
     queue: headerText(all[Header.deadQueue]),
     at: at === null ? null : new Date(at),
     by: headerText(all[Header.deadBy]),
@@ -52,10 +56,17 @@ export function deadRecord(info: DeadInfo): Record<string, unknown> {
   return { ...info, at: info.at?.toISOString() ?? null };
 }
 
-/** True for headers a dead-lettering added: remit's `remit-dead-*` and RabbitMQ's `x-death` family. */
+/**
+ * True for headers a dead-lettering or a delayed retry added: remit's `remit-dead-*` and retry
+ * headers, and RabbitMQ's `x-death` family. A replayed event starts its tries afresh.
+ */
 export function isDeadLetterHeader(name: string): boolean {
   return (
     name.startsWith('remit-dead-') ||
+    name === Header.attempt ||
+    name === Header.retries ||
+    name === Header.retryHandlers ||
+    name === Header.delay ||
     name === 'x-death' ||
     name.startsWith('x-first-death-') ||
     name.startsWith('x-last-death-') ||

@@ -1,7 +1,8 @@
 import type { RegisterableClass } from './wire/codecs.js';
 import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence/presence-types.js';
 import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './requests/request-types.js';
-import type { AckPublishOptions, AnyEventHandler, BusHealth, BusStats, CloseOptions, EventHandler, EventMap, EventName, PublishOptions, StatusChange, SubscribeOptions, Unsubscribe } from './types.js';
+import type { AckPublishOptions, AnyEventHandler, BusHealth, BusStats, CloseOptions, EventHandler, EventMap, EventName, PublishOptions, StatusChange, Unsubscribe } from './types.js';
+import type { SubscribeOptions } from './events/subscribe-options.js';
 import type { EventSchemas } from './schemas/schema-types.js';
 
 /** The same event names as `E`, each to what `publish` accepts for it (see Bus's `P`). */
@@ -18,9 +19,9 @@ export interface Bus<E extends object = EventMap, R extends RequestShape<R> = Re
   /** The `schemas` option as given (an empty object without it), e.g. for generating AsyncAPI. */
   readonly schemas: EventSchemas;
   /** Runs `handler` for every `name` event; broadcast by default, `{ group }` for one instance per group. */
-  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe;
+  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe;
   /** Like `on`, for the next event only. */
-  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe;
+  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe;
   /** Removes `handler` from `name`, or every handler of `name` without one. */
   off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void;
   /** Runs `handler` for every broadcast event. */

@@ -2,21 +2,10 @@ import { type Codec, type CodecOption, codecOption, SuperjsonCodec } from './wir
 import { ConfigError } from './errors.js';
 import type { TransportFactory } from './transport.js';
 import type { FailureReport, Logger } from './types.js';
+import { DEFAULT_RETRY, type NormalizedRetry, normalizeRetry, type RetryOptions } from './policies/retry-options.js';
 import type { EventSchemas } from './schemas/schema-types.js';
 import { type SchemaLookup, schemaOptions } from './schemas/schema-validation.js';
 import { integer, isRecord, nonEmptyString, rejectUnknownKeys, requireRecord } from './config-checks.js';
-
-export interface RetryOptions {
-  /**
-   * How many times a handler runs for one event before the event is dead-lettered (1 = no retry).
-   * @default 3
-   */
-  attempts?: number;
-  /** @default 100 */
-  initialDelayMs?: number;
-  /** @default 5000 */
-  maxDelayMs?: number;
-}
 
 /** Options of `createBus`. */
 export interface BusOptions {
@@ -48,7 +37,11 @@ export interface BusOptions {
    * @default 30000
    */
   publishTimeoutMs?: number;
-  /** In-process retries of a failing handler. */
+  /**
+   * How failing handlers are retried, unless a handler says otherwise (`on(name, fn, { retry })`):
+   * in-process tries, then optional delayed redeliveries through the broker (`delays`), and which
+   * errors are worth retrying (`retryIf`). Bus-level `delays` do not apply to ordered handlers.
+   */
   retry?: RetryOptions;
   /**
    * How many recently handled event ids each queue remembers to drop redeliveries.
@@ -124,7 +117,7 @@ export interface NormalizedBusOptions {
   prefetch: number;
   maxPayloadBytes: number;
   publishTimeoutMs: number;
-  retry: Required<RetryOptions>;
+  retry: NormalizedRetry;
   dedupWindow: number;
   groupDeliveryLimit: number;
   instanceQueueExpiresMs: number;
@@ -201,13 +194,10 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
   }
   const maxPayloadBytes = integer('maxPayloadBytes', options.maxPayloadBytes, 1024 * 1024, { min: 1, max: 128 * 1024 * 1024 });
   const superjson = new SuperjsonCodec({ maxDecodedBytes: maxPayloadBytes });
-  const retry = options.retry === undefined ? {} : requireRecord('retry', options.retry);
-  rejectUnknownKeys('retry', retry, ['attempts', 'initialDelayMs', 'maxDelayMs']);
   const onError = options.onError;
   if (onError !== undefined && typeof onError !== 'function') {
     throw new ConfigError('onError', 'expected a function.');
   }
-  const initialDelayMs = integer('retry.initialDelayMs', retry.initialDelayMs, 100);
   if (options.tracing !== undefined && typeof options.tracing !== 'boolean') throw new ConfigError('tracing', 'expected true or false.');
   const { schemas, lookup: schemaLookup } = schemaOptions(options.schemas);
   return {
@@ -220,11 +210,7 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
     prefetch: integer('prefetch', options.prefetch, 100, { min: 1, max: 65_535 }),
     maxPayloadBytes,
     publishTimeoutMs: integer('publishTimeoutMs', options.publishTimeoutMs, 30_000, { min: 1 }),
-    retry: {
-      attempts: integer('retry.attempts', retry.attempts, 3, { min: 1, max: 100 }),
-      initialDelayMs,
-      maxDelayMs: integer('retry.maxDelayMs', retry.maxDelayMs, Math.max(5000, initialDelayMs), { min: initialDelayMs }),
-    },
+    retry: normalizeRetry('retry', options.retry, DEFAULT_RETRY),
     dedupWindow: integer('dedupWindow', options.dedupWindow, 10_000, { min: 0, max: 10_000_000 }),
     groupDeliveryLimit: integer('groupDeliveryLimit', options.groupDeliveryLimit, 10, { min: 1, max: 1000 }),
     instanceQueueExpiresMs: integer('instanceQueueExpiresMs', options.instanceQueueExpiresMs, 60_000, { min: 1000 }),

@@ -4,6 +4,7 @@ import { type BusOptions, type NormalizedBusOptions, normalizeBusOptions } from 
 import { integer } from './config-checks.js';
 import { ClosedError, ConfigError, toError } from './errors.js';
 import type { HandlerEntry } from './events/handler-registry.js';
+import type { SubscribeOptions } from './events/subscribe-options.js';
 import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence/presence-types.js';
 import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './requests/request-types.js';
 import type { EventSchemas, InferEventInputs, InferEvents } from './schemas/schema-types.js';
@@ -18,7 +19,6 @@ import type {
   EventName,
   PublishOptions,
   StatusChange,
-  SubscribeOptions,
   Unsubscribe,
 } from './types.js';
 import type { RegisterableClass } from './wire/codecs.js';
@@ -45,11 +45,11 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
 
   // ── events ──────────────────────────────────────────────────────────────────────────────────
 
-  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe {
+  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe {
     return this.#parts.subscriptions.add(name, handler, options, false);
   }
 
-  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe {
+  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe {
     return this.#parts.subscriptions.add(name, handler, options, true);
   }
 
@@ -166,7 +166,7 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
   // ── insight ─────────────────────────────────────────────────────────────────────────────────
 
   health(): BusHealth {
-    return this.#parts.status.health(this.#parts.transport.pending());
+    return this.#parts.status.health(this.#parts.transport.pending(), this.#parts.subscriptions.health());
   }
 
   stats(): BusStats {

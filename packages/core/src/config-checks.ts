@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import type { HeaderValue, SubscribeOptions } from './types.js';
+import type { HeaderValue } from './types.js';
 
 /**
  * Checks of what callers pass in: options of createBus, the transports and the adapters, and the
@@ -60,7 +60,7 @@ export function describe(value: unknown): string {
 
 const MAX_EVENT_NAME_BYTES = 255;
 
-export function groupName(service: string, group: SubscribeOptions['group']): string | null {
+export function groupName(service: string, group: unknown): string | null {
   if (group === undefined || group === false) return null;
   if (group === true) return service;
   if (typeof group !== 'string' || !/^[A-Za-z0-9_.:-]{1,200}$/.test(group)) {

@@ -13,7 +13,8 @@ export type RemitErrorCode =
   | 'ERR_REQUEST_TIMEOUT'
   | 'ERR_NO_RESPONDER'
   | 'ERR_REMOTE'
-  | 'ERR_VALIDATION';
+  | 'ERR_VALIDATION'
+  | 'ERR_UNRECOVERABLE';
 
 interface RemitErrorOptions {
   cause?: unknown;
@@ -218,6 +219,22 @@ export class ValidationError extends RemitError {
     this.name = 'ValidationError';
     this.eventName = eventName;
     this.issues = issues;
+  }
+}
+
+/**
+ * Thrown by a handler for a failure that no retry can fix (a malformed order, a customer that no
+ * longer exists): the event is dead-lettered at once, without further tries or delays.
+ *
+ * @example
+ * bus.on('order.placed', async (order) => {
+ *   if (!order.lines.length) throw new UnrecoverableError('an order without lines');
+ * });
+ */
+export class UnrecoverableError extends RemitError {
+  constructor(message: string, options: RemitErrorOptions = {}) {
+    super(message, { ...options, code: 'ERR_UNRECOVERABLE' });
+    this.name = 'UnrecoverableError';
   }
 }
 

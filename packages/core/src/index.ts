@@ -1,6 +1,9 @@
 export { createBus } from './bus.js';
 export type { Bus, PayloadMap } from './bus-api.js';
-export type { BusOptions, RetryOptions } from './bus-options.js';
+export type { BusOptions } from './bus-options.js';
+export type { SubscribeOptions } from './events/subscribe-options.js';
+export type { RetryOptions } from './policies/retry-options.js';
+export type { CircuitBreakerOptions } from './policies/circuit-breaker.js';
 export { amqp } from './amqp/amqp-transport.js';
 export { maskUrl } from './amqp/amqp-options.js';
 export type { AmqpOptions } from './amqp/amqp-options.js';
@@ -35,6 +38,7 @@ export {
   NoResponderError,
   RemoteError,
   ValidationError,
+  UnrecoverableError,
 } from './errors.js';
 export type { RemitErrorCode, RemoteErrorDetails } from './errors.js';
 export type {
@@ -62,11 +66,14 @@ export type {
   PublishOptions,
   AckPublishOptions,
   Destination,
-  SubscribeOptions,
   CloseOptions,
   Unsubscribe,
   BusStatus,
   StatusChange,
+  BusStatusChange,
+  HandlerStatusChange,
+  HandlerStatus,
+  HandlerHealth,
   BusHealth,
   BusStats,
   FailureKind,

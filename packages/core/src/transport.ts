@@ -28,8 +28,11 @@ export interface WireMessage {
   unreadable?: string;
 }
 
-/** Where a confirmed message is published: the fanout event exchange, or the dead-letter exchange. */
-export type PublishTarget = 'events' | 'dead';
+/**
+ * Where a confirmed message is published: the event exchange, the dead-letter exchange, or a
+ * delay queue (`delayMs`) that sends it back, when it expires, to the queue its routing key names.
+ */
+export type PublishTarget = 'events' | 'dead' | 'delay';
 
 /**
  * Where an unconfirmed message is sent: `requests` (the direct request exchange, routing key =
@@ -60,6 +63,8 @@ export type QueueSpec =
       name: string;
       /** Broker-side redelivery limit before the message is dead-lettered (a consumer that keeps crashing). */
       deliveryLimit: number;
+      /** One consumer at a time across the group (`orderBy`): RabbitMQ's single active consumer. */
+      singleActiveConsumer?: boolean;
     }
   | {
       /** A service's request queue: durable, bound to the request exchange once per request name. */
@@ -106,6 +111,8 @@ export interface PublishRequest {
   target: PublishTarget;
   /** Reject with PublishTimeoutError if the broker has not confirmed within this time. */
   timeoutMs: number;
+  /** `delay` only: how long the message waits before it goes back to its queue. */
+  delayMs?: number;
 }
 
 /**

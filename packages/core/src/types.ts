@@ -28,6 +28,13 @@ export interface EventMeta {
   readonly redelivered: boolean;
   /** Application headers sent with `publish(…, { headers })`. remit's own `remit-*` headers are left out. */
   readonly headers: Readonly<Record<string, HeaderValue>>;
+  /**
+   * Which try of the handler this is, from 1, counting in-process retries and delayed redeliveries
+   * on whichever instance ran them (the count travels with the message).
+   */
+  readonly attempt: number;
+  /** The ordering key the publisher set (`publish(…, { key })`), if any. */
+  readonly key?: string;
 }
 
 /** A handler for one event. Awaited; the message is acknowledged once every handler for it settled. */
@@ -38,17 +45,6 @@ export type AnyEventHandler<E> = (name: EventName<E>, payload: E[EventName<E>], 
 
 /** Stops a handler; calling it twice is harmless. */
 export type Unsubscribe = () => void;
-
-/** How a handler receives events. */
-export interface SubscribeOptions {
-  /**
-   * Competing delivery: `true` joins the group named after the service, a string names the group.
-   * Each event is then handled by one instance of the group, from a durable queue that keeps
-   * events while the whole group is down.
-   * @default false (broadcast: every instance handles every event)
-   */
-  group?: boolean | string;
-}
 
 export interface PublishOptions {
   /**
@@ -71,6 +67,11 @@ export interface PublishOptions {
    * @default every instance
    */
   to?: string | Destination;
+  /**
+   * The ordering key (header `remit-key`): group handlers with `orderBy` handle events of one key
+   * one at a time, in order. A handler's own `orderBy` wins over it.
+   */
+  key?: string;
   /** `ack: true` (see AckPublishOptions) makes publish resolve with a DeliveryReport. */
   ack?: false;
 }
@@ -102,12 +103,37 @@ export interface CloseOptions {
 
 export type BusStatus = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closing' | 'closed';
 
-export interface StatusChange {
+/** The bus's connection status changed. */
+export interface BusStatusChange {
+  readonly kind: 'bus';
   readonly status: BusStatus;
   readonly previous: BusStatus;
   /** Why the status changed, when an error caused it. Never holds credentials. */
   readonly cause?: Error;
 }
+
+/** Whether a handler takes events: `paused` while its circuit breaker holds its queue. */
+export type HandlerStatus = 'running' | 'paused';
+
+/** One handler, as `health().handlers` lists it. */
+export interface HandlerHealth {
+  readonly event: string;
+  readonly handler: string;
+  /** Its group, or null for a broadcast handler. */
+  readonly group: string | null;
+  readonly status: HandlerStatus;
+  /** When a paused handler tries again, or null. */
+  readonly pausedUntil: Date | null;
+}
+
+/** A handler's circuit breaker paused or resumed its queue. */
+export interface HandlerStatusChange extends HandlerHealth {
+  readonly kind: 'handler';
+  readonly previous: HandlerStatus;
+}
+
+/** What `onStatus` listeners hear: the bus's connection status, or a handler pausing or resuming. */
+export type StatusChange = BusStatusChange | HandlerStatusChange;
 
 export interface BusHealth {
   readonly status: BusStatus;
@@ -117,6 +143,8 @@ export interface BusHealth {
   readonly outbox: number;
   /** The most recent connection or channel error, if any. */
   readonly lastError: string | null;
+  /** Every handler, and whether its circuit breaker has paused it. */
+  readonly handlers: readonly HandlerHealth[];
 }
 
 export interface BusStats {
@@ -126,6 +154,8 @@ export interface BusStats {
   handled: number;
   failed: number;
   retried: number;
+  /** Events sent back through a broker delay queue for a later try (`retry.delays`). */
+  delayed: number;
   deadLettered: number;
   duplicates: number;
   /** Events the broker confirmed but no queue took (nobody was listening). */
@@ -133,6 +163,8 @@ export interface BusStats {
   /** Events addressed (`to`) to another service or instance, dropped here without running handlers. */
   notForMe: number;
   reconnects: number;
+  /** Times a circuit breaker paused a handler's queue. */
+  paused: number;
   /** The same counters per event name, with a handler-duration histogram (see docs/metrics.md). */
   events: Record<string, EventStats>;
 }
@@ -140,6 +172,8 @@ export interface BusStats {
 /** Where a failure happened, for `onError`. */
 export type FailureKind =
   | 'handler'
+  /** A circuit breaker paused or resumed a handler. */
+  | 'circuit-breaker'
   | 'decode'
   | 'dead-letter'
   | 'transport'
@@ -170,6 +204,8 @@ export interface FailureReport {
   readonly handler?: string;
   /** Attempts made, for handler failures. */
   readonly attempts?: number;
+  /** A handler failure that will be tried again after this long, through a broker delay queue. */
+  readonly retryInMs?: number;
 }
 
 /**
@@ -202,6 +238,8 @@ export interface EventStats {
   readonly failed: number;
   /** Handler attempts that failed and were tried again. */
   readonly retried: number;
+  /** Events sent back through a broker delay queue for a later try. */
+  readonly delayed: number;
   /** Events moved to the dead-letter queue (failed handlers or undecodable messages). */
   readonly deadLettered: number;
   readonly handlerDuration: HandlerDurationStats;

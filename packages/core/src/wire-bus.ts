@@ -4,6 +4,7 @@ import { BroadcastConsumer } from './events/broadcast-consumer.js';
 import { DeadLetters } from './events/dead-letters.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { EventPublisher } from './events/event-publisher.js';
+import { FailureSettlement } from './events/failure-settlement.js';
 import { GroupConsumers } from './events/group-consumers.js';
 import { HandlerRegistry } from './events/handler-registry.js';
 import { Subscriptions } from './events/subscriptions.js';
@@ -70,32 +71,30 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   // Receiving events.
   const acks = new DeliveryAcks({ source, transport });
   const deadLetters = new DeadLetters({ instanceId, transport, publishTimeoutMs, stats, reporter });
+  const failures = new FailureSettlement({ transport, publishTimeoutMs, deadLetters, stats, reporter });
   const dispatcher = new Dispatcher({
     self,
     registry,
     codecs,
     maxPayloadBytes,
-    retry: options.retry,
     dedupWindow: options.dedupWindow,
     schemas: options.schemaLookup,
     stats,
     metrics,
     reporter,
     deadLetters,
+    failures,
     acks,
     tracing,
   });
   const consumers = { registry, prefetch, transport, dispatcher, work, reporter };
+  const broadcastQueue = `remit.instance.${service}.${instanceId}`;
   const broadcast = new BroadcastConsumer({
     ...consumers,
-    queue: {
-      kind: 'broadcast',
-      name: `remit.instance.${service}.${instanceId}`,
-      expiresMs: options.stableInstance ? options.instanceQueueExpiresMs : null,
-    },
+    queue: { kind: 'broadcast', name: broadcastQueue, expiresMs: options.stableInstance ? options.instanceQueueExpiresMs : null },
   });
   const groups = new GroupConsumers({ ...consumers, deliveryLimit: options.groupDeliveryLimit });
-  const subscriptions = new Subscriptions({ service, registry, groups, broadcast, lifecycle });
+  const subscriptions = new Subscriptions({ service, registry, retry: options.retry, groups, broadcast, lifecycle, status, stats, reporter });
 
   // Who is out there; acks for `publish(…, { ack: true })` come back on the presence queue.
   const presence = new Presence({
@@ -117,6 +116,7 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
     schemas: options.schemaLookup,
     registry,
     dispatcher,
+    broadcastQueue,
     stats,
     metrics,
     transport,

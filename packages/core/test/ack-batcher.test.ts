@@ -8,8 +8,7 @@ function recordingChannel() {
   return {
     frames,
     ack: (message: Message, allUpTo?: boolean) => frames.push(`ack ${message.fields.deliveryTag}${allUpTo ? ' multiple' : ''}`),
-    nack: (message: Message, _allUpTo?: boolean, requeue?: boolean) =>
-      frames.push(`nack ${message.fields.deliveryTag}${requeue ? ' requeue' : ''}`),
+    reject: (message: Message, requeue?: boolean) => frames.push(`reject ${message.fields.deliveryTag}${requeue ? ' requeue' : ''}`),
   };
 }
 
@@ -56,9 +55,9 @@ describe('AckBatcher', () => {
     first?.ack();
     third?.requeue();
     second?.ack();
-    expect(channel.frames).toEqual(['nack 3 requeue']);
+    expect(channel.frames).toEqual(['reject 3 requeue']);
     await nextTurn();
-    expect(channel.frames).toEqual(['nack 3 requeue', 'ack 2 multiple']);
+    expect(channel.frames).toEqual(['reject 3 requeue', 'ack 2 multiple']);
   });
 
   it('flush() sends pending acks at once; after close() nothing is sent', async () => {

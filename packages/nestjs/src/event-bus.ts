@@ -67,11 +67,11 @@ export class EventBus<E extends object = EventMap, R extends RequestShape<R> = R
   }
 
   /** Runs `handler` for every `name` event; broadcast by default, `{ group }` for one instance per group. */
-  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe {
+  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe {
     return this.#bus.on(name, handler, options);
   }
 
-  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions): Unsubscribe {
+  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe {
     return this.#bus.once(name, handler, options);
   }
 

@@ -1,14 +1,11 @@
 import type { EventMap, EventMeta, EventName, SubscribeOptions } from '@remit/core';
 
-/** Options of `@OnRemoteEvent`. */
-export interface OnRemoteEventOptions {
-  /**
-   * Competing delivery: `true` joins the group named after the service, a string names the group.
-   * One instance of the group runs the handler for each event, from a durable queue.
-   * @default false (broadcast: every instance runs the handler)
-   */
-  group?: SubscribeOptions['group'];
-}
+/**
+ * Options of `@OnRemoteEvent`: the same as `bus.on()`'s. `group` for competing delivery, and the
+ * handler policies: `retry` (with broker-side `delays` and `retryIf`), `concurrency`, `orderBy`,
+ * `circuitBreaker`, and a `name` (default `Class.method`).
+ */
+export type OnRemoteEventOptions<P = unknown> = SubscribeOptions<P>;
 
 /** What `@OnRemoteEvent` records on a method. */
 export interface RemoteEventHandlerMetadata {
@@ -68,9 +65,9 @@ export function OnRemoteEvent(
  */
 export function createOnRemoteEvent<E extends object = EventMap>(): <K extends EventName<E>>(
   name: K,
-  options?: OnRemoteEventOptions,
+  options?: OnRemoteEventOptions<E[K]>,
 ) => <T extends RemoteEventMethod<E[K]>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<T>) => void {
-  return (name, options) => OnRemoteEvent(name, options);
+  return (name, options) => OnRemoteEvent(name, options as OnRemoteEventOptions | undefined);
 }
 
 /** The `@OnRemoteEvent` entries of a method, in the order they were declared. */

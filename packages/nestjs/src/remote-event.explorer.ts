@@ -44,7 +44,7 @@ export function discoverRemoteEventHandlers(discovery: DiscoveryService, scanner
       for (const { event, options } of entries) {
         handlers.push({
           event,
-          subscribe: options.group === undefined ? undefined : { group: options.group },
+          subscribe: Object.keys(options).length === 0 ? undefined : options,
           label,
           run: named(label, (payload, meta) => Reflect.apply(fn, instance, [payload, meta])),
         });

@@ -81,7 +81,8 @@ function printBlock(
     if (value !== null && value !== '') writeLine(io.stdout, `    ${paint('dim', label.padEnd(9))}${value}`);
   };
   writeLine(io.stdout, `${paint('bold', `#${position}`)}  ${paint(['bold', 'cyan'], view.name)}  ${paint('dim', view.id ?? 'no-id')}`);
-  const attempts = info.attempts === null ? '' : ` after ${info.attempts} attempt${info.attempts === 1 ? '' : 's'}`;
+  const tries = info.attempts === null ? '' : ` after ${info.attempts} attempt${info.attempts === 1 ? '' : 's'}`;
+  const attempts = info.delays.length === 0 ? tries : `${tries} and delays of ${info.delays.map(humanDelay).join(', ')}`;
   row('reason', info.reason === null ? null : paint('red', `${info.reason}${attempts}`));
   row('error', info.error);
   row('handler', info.handler);
@@ -91,4 +92,12 @@ function printBlock(
   const headers = Object.entries(view.headers).map(([key, value]) => `${key}=${String(value)}`);
   row('headers', headers.length > 0 ? headers.join(' ') : null);
   row('payload', showPayload(view.payload, colors) + (view.error === undefined ? '' : ` (undecodable: ${view.error})`));
+}
+
+/** A delay as an operator would write it: 500ms, 30s, 5m, 1h. */
+function humanDelay(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
 }

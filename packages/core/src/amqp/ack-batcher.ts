@@ -3,7 +3,7 @@ import type { Message } from 'amqplib';
 /** The two channel methods the batcher writes with (amqplib's Channel). */
 export interface AckChannel {
   ack(message: Message, allUpTo?: boolean): void;
-  nack(message: Message, allUpTo?: boolean, requeue?: boolean): void;
+  reject(message: Message, requeue?: boolean): void;
 }
 
 type State = 'running' | 'acked' | 'sent';
@@ -47,11 +47,15 @@ export class AckBatcher {
     this.#schedule();
   }
 
-  /** Puts the delivery back in its queue, at once. */
+  /**
+   * Puts the delivery back in its queue, at once. A reject rather than a nack: RabbitMQ 4.3 counts
+   * rejects, not nacks, toward a quorum queue's delivery limit, which must still catch a message
+   * that keeps failing.
+   */
   requeue(tracked: TrackedDelivery): void {
     if (this.#closed || tracked.state !== 'running') return;
     tracked.state = 'sent';
-    this.#channel.nack(tracked.message, false, true);
+    this.#channel.reject(tracked.message, true);
     this.#schedule();
   }
 

@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { ConnectionError } from '../errors.js';
+import { ConfigError, ConnectionError } from '../errors.js';
 import type { Delivery, QueueSpec } from '../transport.js';
 import type { AckBatcher } from './ack-batcher.js';
 import { AmqpDelivery } from './amqp-delivery.js';
@@ -45,7 +45,18 @@ export class AmqpConsumers {
 
   /** A new channel: consume every queue on it, then take new consumers there. */
   async attach(live: ConsumeChannel): Promise<void> {
-    for (const subscription of this.#subscriptions.values()) await this.#start(live, subscription);
+    for (const subscription of this.#subscriptions.values()) {
+      try {
+        await this.#start(live, subscription);
+      } catch (error) {
+        // A queue the broker refuses as configured is left out, or every reconnect would fail on it.
+        if (error instanceof ConfigError) {
+          this.#subscriptions.delete(subscription.spec.name);
+          this.#deps.onError(error, error.message);
+        }
+        throw error;
+      }
+    }
     this.#live = live;
   }
 
@@ -60,7 +71,16 @@ export class AmqpConsumers {
     const subscription: Subscription = { spec, prefetch, onDelivery, consumerTag: null };
     this.#subscriptions.set(spec.name, subscription);
     const live = this.#live;
-    if (live) await this.#start(live, subscription);
+    if (live) {
+      try {
+        await this.#start(live, subscription);
+      } catch (error) {
+        // Refused as configured: never restored. Anything else (a channel closing under a reconnect)
+        // leaves it for the next channel to restore.
+        if (error instanceof ConfigError && this.#subscriptions.get(spec.name) === subscription) this.#subscriptions.delete(spec.name);
+        throw error;
+      }
+    }
     return async () => {
       // A new consumer of the same queue may have replaced this one meanwhile; it stays.
       if (this.#subscriptions.get(spec.name) === subscription) this.#subscriptions.delete(spec.name);

@@ -17,7 +17,6 @@ import { AmqpConsumers } from './amqp-consumers.js';
 import {
   type AmqpOptions,
   connectionUrls,
-  maskUrl,
   type NormalizedAmqpOptions,
   normalizeAmqpOptions,
   redact,
@@ -25,12 +24,14 @@ import {
 } from './amqp-options.js';
 import { closeChannels } from './closing.js';
 import { coalesceWrites } from './coalesce-writes.js';
-import { ConnectionLoop, refusedAccess } from './connection-loop.js';
+import { ConnectionLoop } from './connection-loop.js';
 import { fromConsumeMessage, toPublishOptions } from './message-properties.js';
 import { Outbox } from './outbox.js';
 import { publishChannel } from './publish-channel.js';
 import { guardHeaderDecoding } from './safe-headers.js';
-import { declareExchanges, declareQueue, namespaced } from './topology.js';
+import { attemptError, startError, UNGUARDED } from './connect-errors.js';
+import { declareDelayQueue, retryNames } from './delay-topology.js';
+import { declareExchanges, declareMissing, declareQueue, namespaced } from './topology.js';
 
 /** The channels of the current connection. */
 interface LiveChannels {
@@ -55,6 +56,8 @@ class AmqpTransport implements Transport {
   #hooks: TransportHooks | null = null;
   #connection: ConnectionLoop | null = null;
   #live: LiveChannels | null = null;
+  /** Delays (ms) whose delay queues this transport uses: declared on every connection. */
+  readonly #delays = new Set<number>();
   #closing = false;
 
   /** Whether the header-decoding guard (safe-headers.ts) is on for this amqplib. */
@@ -75,14 +78,7 @@ class AmqpTransport implements Transport {
     if (this.#closing) throw new ClosedError('The AMQP transport');
     this.#hooks = hooks;
     this.#outbox.start();
-    if (!this.#guarded) {
-      hooks.onError(
-        new ConnectionError(
-          'The installed amqplib is not the version remit was built for (~2.3), so the guard against messages with ' +
-            'deeply nested headers is off: such a message can close the connection. Install amqplib 2.3.',
-        ),
-      );
-    }
+    if (!this.#guarded) hooks.onError(UNGUARDED);
     hooks.onStatus('connecting');
     const options = this.#options;
     const connection = new ConnectionLoop({
@@ -106,19 +102,7 @@ class AmqpTransport implements Transport {
       this.#connection = null;
       // close() while still connecting: the attempts stop at once, and start() says why.
       if (this.#closing) throw new ClosedError();
-      const { lastError } = attempts;
-      if (cause instanceof Error && refusedAccess(cause)) {
-        throw new ConnectionError(
-          `RabbitMQ at ${options.safeUrl} refused the connection: ${lastError?.message ?? this.#safe(cause, 'access refused').message} ` +
-            'Check the user name, password and vhost in the URL; remit does not retry a refused login.',
-          { cause: lastError ?? this.#safe(cause, 'access refused') },
-        );
-      }
-      const detail = lastError ? ` Last attempt: ${lastError.message}` : '';
-      throw new ConnectionError(
-        `Could not connect to ${options.safeUrl} within ${options.connectTimeoutMs} ms. Is RabbitMQ running and the URL right?${detail}`,
-        { cause: lastError ?? this.#safe(cause, 'connect failed') },
-      );
+      throw startError(cause, attempts.lastError, options, (error) => this.#safe(error, 'connect failed'));
     }
   }
 
@@ -133,15 +117,16 @@ class AmqpTransport implements Transport {
         publishChannel(live.publish, {
           exchange: options.exchange,
           deadLetter: options.deadLetter,
+          delayExchange: retryNames(options).delay,
           safe: (error, fallback) => this.#safe(error, fallback),
           onReturned: (target, message) => {
             if (target === 'events') {
               hooks.onReturn(message, target);
               return;
             }
-            // Someone deleted the dead-letter queue: declare it again before the retry.
-            declareExchanges(live.publish, options).catch((error: unknown) =>
-              hooks.onError(this.#safe(error, 'Could not declare the dead-letter queue')),
+            // Someone deleted the dead-letter or a delay queue: declare it again before the retry.
+            declareMissing(live.publish, target, message, options).catch((error: unknown) =>
+              hooks.onError(this.#safe(error, `Could not declare the ${target === 'delay' ? 'delay' : 'dead-letter'} queue`)),
             );
           },
         }),
@@ -155,10 +140,7 @@ class AmqpTransport implements Transport {
       if (!this.#closing) hooks.onStatus('disconnected', this.#safe(error, 'Lost the connection to RabbitMQ'));
     });
     connection.on('connect-failed', (error: Error, urlIndex: number) => {
-      // amqplib reports a refused vhost or permission only as an unexpected close frame.
-      const hint = /ConnectionOpenOk/.test(error.message) ? ' (the broker refused to open the connection: does the vhost exist, and may this user use it?)' : '';
-      const url = maskUrl(options.urls[urlIndex] ?? '');
-      attempts.lastError = this.#safe(new Error(`Could not connect to ${url}: ${error.message}${hint}`), 'Could not connect to RabbitMQ');
+      attempts.lastError = this.#safe(attemptError(error, options.urls[urlIndex] ?? ''), 'Could not connect to RabbitMQ');
       hooks.onError(attempts.lastError);
     });
     connection.on('error', (error: Error) => hooks.onError(this.#safe(error, 'RabbitMQ connection error')));
@@ -189,6 +171,7 @@ class AmqpTransport implements Transport {
       });
     }
     await declareExchanges(publish, this.#options);
+    for (const delayMs of this.#delays) await declareDelayQueue(publish, delayMs, this.#options);
     // Requests, replies, presence and acks go out on the consume channel (see send()). Direct
     // reply-to brings replies back to the channel that sent the request, so the reply consumer
     // lives there too, made again with every new channel.
@@ -205,8 +188,17 @@ class AmqpTransport implements Transport {
   }
 
   publish(request: PublishRequest): Promise<void> {
+    const { delayMs } = request;
+    // A delay queue is declared the first time its delay is used (and again on every connection).
+    if (delayMs !== undefined && !this.#delays.has(delayMs)) return this.#declareDelay(delayMs).then(() => this.#outbox.enqueue(request));
     // Not async: enqueue never throws (it rejects), and a wrapper would cost a promise per publish.
     return this.#outbox.enqueue(request);
+  }
+
+  async #declareDelay(delayMs: number): Promise<void> {
+    this.#delays.add(delayMs);
+    const live = this.#live;
+    if (live) await declareDelayQueue(live.publish, delayMs, this.#options);
   }
 
   /**

@@ -7,6 +7,8 @@ import type { PublishChannel } from './outbox.js';
 export interface PublishChannelOptions {
   exchange: string;
   deadLetter: string;
+  /** The headers exchange of delay queues. */
+  delayExchange: string;
   /** The broker returned a mandatory message: no queue was bound to its exchange. */
   onReturned(target: PublishTarget, message: WireMessage): void;
   /** Makes an error safe to show (no credentials). */
@@ -27,7 +29,7 @@ export function publishChannel(channel: ConfirmChannel, options: PublishChannelO
   return {
     write(request: PublishRequest, onConfirm: (error: Error | null, permanent?: boolean) => void): boolean {
       const { message, target } = request;
-      const exchange = target === 'dead' ? options.deadLetter : options.exchange;
+      const exchange = target === 'dead' ? options.deadLetter : target === 'delay' ? options.delayExchange : options.exchange;
       try {
         return channel.publish(exchange, message.routingKey, message.body, toPublishOptions(message), (error: unknown) => {
           if (error) {
@@ -40,9 +42,9 @@ export function publishChannel(channel: ConfirmChannel, options: PublishChannelO
             return;
           }
           options.onReturned(target, message);
-          // An event nobody listens to is delivered as far as it can be; a dead letter that
-          // reached no queue is not stored, so it must not count as confirmed.
-          onConfirm(target === 'dead' ? new ConnectionError('The dead-letter queue is missing; declaring it again.') : null);
+          // An event nobody listens to is delivered as far as it can be; a dead letter or a
+          // delayed retry that reached no queue is not stored, so it must not count as confirmed.
+          onConfirm(target === 'events' ? null : new ConnectionError(`The ${target === 'dead' ? 'dead-letter' : 'delay'} queue is missing; declaring it again.`));
         });
       } catch (error) {
         // amqplib's encoder throws RangeError or TypeError for a message it can never encode (a

@@ -1,6 +1,7 @@
 import { toError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
+import { type ConsumeMode, QueueGate } from '../policies/queue-gate.js';
 import type { QueueSpec, Transport } from '../transport.js';
 import type { Dispatcher, QueueRole } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
@@ -27,16 +28,25 @@ export interface BroadcastConsumerDeps {
  * group, or `onAny`). An instance that only publishes, or only handles groups, then has no queue
  * bound to the exchange: the broker routes and delivers each event once less, and the instance
  * does not receive and acknowledge its own events. Measured with `pnpm bench` (1 publisher, 1
- * consumer): broker CPU per event 75 → 46 µs, events/s ×1.4.
+ * consumer): broker CPU per event 75 → 46 µs, events/s ×1.4. Its handlers' circuit breakers
+ * pause and resume it through its gate.
  */
 export class BroadcastConsumer {
   readonly #deps: BroadcastConsumerDeps;
   readonly #onStarted = new Set<() => void>();
+  /** How the breakers of this queue's handlers want it consumed. */
+  readonly gate: QueueGate;
+  /** The consumer now, or null while not consuming (not started, paused, closing). */
   #consumer: Promise<Cancel | null> | null = null;
+  /** Whether this queue should be consumed (start() saw broadcast handlers, close() has not begun). */
+  #wanted = false;
   #active = false;
+  /** Mode changes, one after the other: a cancel must finish before the next consume. */
+  #switching: Promise<void> = Promise.resolve();
 
   constructor(deps: BroadcastConsumerDeps) {
     this.#deps = deps;
+    this.gate = new QueueGate((mode) => this.#switchTo(mode));
   }
 
   /** Whether this instance receives broadcast events (announced in presence: acks are awaited only from these). */
@@ -51,23 +61,16 @@ export class BroadcastConsumer {
 
   /** Starts consuming if a broadcast handler exists and it has not started yet; idempotent. */
   ensure(): Promise<unknown> {
-    if (this.#consumer || !this.#deps.registry.hasBroadcastHandlers()) return this.#consumer ?? Promise.resolve();
-    const { queue, prefetch, transport, dispatcher, work, reporter } = this.#deps;
+    if (this.#wanted || !this.#deps.registry.hasBroadcastHandlers()) return this.#consumer ?? Promise.resolve();
+    this.#wanted = true;
     this.#active = true;
-    this.#consumer = transport
-      .consume(queue, prefetch, (delivery) => work.track(dispatcher.dispatch(delivery, BROADCAST)))
-      .catch((caught: unknown) => {
-        this.#active = false;
-        this.#consumer = null;
-        reporter.report({ kind: 'transport', error: toError(caught) });
-        return null;
-      });
-    return this.#consumer;
+    if (this.gate.mode !== 'paused') this.#consumer = this.#consume(this.gate.mode);
+    return this.#consumer ?? Promise.resolve();
   }
 
   /** A broadcast handler was added while consuming: consume now if not yet, and say so. */
   async late(): Promise<void> {
-    if (this.#consumer) return;
+    if (this.#wanted) return;
     await this.ensure();
     if (!this.#active) return;
     for (const listener of this.#onStarted) listener();
@@ -77,7 +80,33 @@ export class BroadcastConsumer {
   async take(): Promise<Cancel | null> {
     const consumer = this.#consumer;
     this.#consumer = null;
+    this.#wanted = false;
     this.#active = false;
     return consumer ? await consumer : null;
+  }
+
+  #consume(mode: ConsumeMode): Promise<Cancel | null> {
+    const { queue, prefetch, transport, dispatcher, work, reporter } = this.#deps;
+    // A probing breaker lets one event through at a time.
+    return transport
+      .consume(queue, mode === 'probing' ? 1 : prefetch, (delivery) => work.track(dispatcher.dispatch(delivery, BROADCAST)))
+      .catch((caught: unknown) => {
+        this.#active = false;
+        this.#consumer = null;
+        this.#wanted = false;
+        reporter.report({ kind: 'transport', error: toError(caught) });
+        return null;
+      });
+  }
+
+  #switchTo(mode: ConsumeMode): void {
+    this.#switching = this.#switching.then(async () => {
+      if (!this.#wanted) return;
+      const current = this.#consumer;
+      this.#consumer = null;
+      const cancel = current ? await current : null;
+      await cancel?.().catch(() => {});
+      if (this.#wanted && mode !== 'paused') this.#consumer = this.#consume(mode);
+    });
   }
 }

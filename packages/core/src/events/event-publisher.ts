@@ -9,7 +9,7 @@ import type { DeliveryReport, InstanceRef } from '../presence/presence-types.js'
 import { checkOutgoing, type SchemaLookup } from '../schemas/schema-validation.js';
 import type { Tracing } from '../tracing/tracing.js';
 import type { Transport, WireMessage } from '../transport.js';
-import type { AckPublishOptions, BusStats, PublishOptions } from '../types.js';
+import type { AckPublishOptions, BusStats, Destination, PublishOptions } from '../types.js';
 import type { Codec, CodecLookup } from '../wire/codecs.js';
 import { type EnvelopeSource, fromWireMessage, toWireMessage } from '../wire/envelope.js';
 import { Header } from '../wire/headers.js';
@@ -20,7 +20,7 @@ import type { HandlerRegistry } from './handler-registry.js';
 
 const DEFAULT_ACK_TIMEOUT_MS = 5000;
 const ACK_TIMEOUT_RANGE = { min: 1, max: 2 ** 31 - 1 };
-const PUBLISH_KEYS = ['local', 'headers', 'persistent', 'to', 'ack', 'timeoutMs'];
+const PUBLISH_KEYS = ['local', 'headers', 'persistent', 'to', 'ack', 'timeoutMs', 'key'];
 
 export interface EventPublisherDeps {
   source: EnvelopeSource;
@@ -33,6 +33,8 @@ export interface EventPublisherDeps {
   registry: HandlerRegistry;
   /** Runs this instance's own broadcast handlers for a local publish. */
   dispatcher: Pick<Dispatcher, 'run'>;
+  /** This instance's broadcast queue: where a delayed retry of a local handler goes. */
+  broadcastQueue: string;
   stats: BusStats;
   metrics: EventMetrics;
   transport: Pick<Transport, 'publish'>;
@@ -71,6 +73,10 @@ export class EventPublisher {
     const timeoutMs = 'timeoutMs' in options ? options.timeoutMs : undefined;
     if (timeoutMs !== undefined && !ack) throw new ConfigError('timeoutMs', 'applies only with ack: true (how long to wait for acks).');
     const ackTimeoutMs = integer('timeoutMs', timeoutMs, DEFAULT_ACK_TIMEOUT_MS, ACK_TIMEOUT_RANGE);
+    const key = options.key;
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key) > 255)) {
+      throw new ConfigError('key', 'expected a non-empty string of at most 255 bytes (the ordering key).');
+    }
     const schema = deps.schemas?.get(name);
     if (schema !== undefined) {
       // The payload as given goes on the wire: every receiver with the schema parses it the same way,
@@ -84,7 +90,7 @@ export class EventPublisher {
       codec: deps.codec.name,
       headers,
       persistent: options.persistent ?? true,
-      control: to || ack ? { ...destinationHeaders(to), ...(ack ? { [Header.ackTo]: deps.presence.queue } : {}) } : undefined,
+      control: to || ack || key !== undefined ? controlHeaders(to, ack ? deps.presence.queue : undefined, key) : undefined,
     });
     const self = this.#self;
     const local = options.local !== false && matches(to, self);
@@ -136,6 +142,15 @@ export class EventPublisher {
     // Read back exactly as a remote instance would, so local handlers see the same payload and meta.
     const event = fromWireMessage(message, { codecs: deps.codecs, maxPayloadBytes: deps.maxPayloadBytes, redelivered: false });
     const queue = `${deps.source.service}:${deps.source.instanceId}:local`;
-    deps.work.track(deps.dispatcher.run(handlers, event, message, queue, counters).then((outcome) => done?.(outcome === 'handled')));
+    const running = deps.dispatcher.run(handlers, event, message, queue, counters, undefined, deps.broadcastQueue);
+    deps.work.track(running.then((outcome) => done?.(outcome === 'handled')));
   }
+}
+
+/** The `remit-*` headers a publish adds: its destination, where acks go, its ordering key. */
+function controlHeaders(to: Destination | undefined, ackTo: string | undefined, key: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { ...destinationHeaders(to) };
+  if (ackTo !== undefined) headers[Header.ackTo] = ackTo;
+  if (key !== undefined) headers[Header.key] = key;
+  return headers;
 }

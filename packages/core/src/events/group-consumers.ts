@@ -1,6 +1,7 @@
-import { toError } from '../errors.js';
+import { ConfigError, toError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
+import { type ConsumeMode, QueueGate } from '../policies/queue-gate.js';
 import type { Transport } from '../transport.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
@@ -24,58 +25,144 @@ export function groupQueueName(group: string): string {
   return `remit.group.${group}`;
 }
 
+interface GroupState {
+  /** Its deliveries' role; `released` once close() lets an ordered group go. */
+  readonly role: { kind: 'group'; group: string; released?: boolean };
+  readonly gate: QueueGate;
+  /** The consumer now, or null while not consuming (not started, paused, idle). */
+  consumer: Promise<Cancel | null> | null;
+  wanted: boolean;
+  /** Whether its queue was declared single-active-consumer (an `orderBy` handler when it started). */
+  ordered: boolean;
+  /** A declare the broker refused because the queue exists with other arguments: start() fails with it. */
+  refused: ConfigError | null;
+  switching: Promise<void>;
+}
+
 /**
  * One consumer per group this instance has handlers for: started when the first handler of a
- * group appears, cancelled when the last one leaves, so the group's other instances take over.
+ * group appears, cancelled when the last one leaves, so the group's other instances take over. A
+ * group with an `orderBy` handler has a single-active-consumer queue. Circuit breakers of a group's
+ * handlers pause and resume its consumer through the group's gate.
  */
 export class GroupConsumers {
   readonly #deps: GroupConsumersDeps;
-  readonly #consumers = new Map<string, Promise<Cancel | null>>();
+  readonly #groups = new Map<string, GroupState>();
 
   constructor(deps: GroupConsumersDeps) {
     this.#deps = deps;
   }
 
-  /** Starts consuming the group's queue unless already done; idempotent. */
+  /** How the breakers of `group`'s handlers want its queue consumed. */
+  gate(group: string): QueueGate {
+    return this.#state(group).gate;
+  }
+
+  /** Whether this instance consumes `group` now from a queue declared without order. */
+  consumedUnordered(group: string): boolean {
+    const state = this.#groups.get(group);
+    return state !== undefined && state.wanted && !state.ordered;
+  }
+
+  /** Starts consuming the group's queue unless already done; idempotent. Never rejects: failures are reported. */
   ensure(group: string): Promise<unknown> {
-    let consumer = this.#consumers.get(group);
-    if (!consumer) {
-      const { transport, prefetch, deliveryLimit, dispatcher, work } = this.#deps;
-      const role = { kind: 'group', group } as const;
-      consumer = transport
-        .consume({ kind: 'group', name: groupQueueName(group), deliveryLimit }, prefetch, (delivery) =>
-          work.track(dispatcher.dispatch(delivery, role)),
-        )
-        .catch((caught: unknown) => {
-          this.#consumers.delete(group);
-          this.#deps.reporter.report({ kind: 'transport', error: toError(caught) });
-          return null;
-        });
-      this.#consumers.set(group, consumer);
-    }
-    return consumer;
+    const state = this.#state(group);
+    if (state.wanted) return state.consumer ?? Promise.resolve();
+    state.wanted = true;
+    state.ordered = this.#deps.registry.groupEntries(group).some((entry) => entry.policy.orderBy !== null);
+    if (state.gate.mode !== 'paused') state.consumer = this.#consume(group, state, state.gate.mode);
+    return state.consumer ?? Promise.resolve();
   }
 
   /** Cancels the consumers of groups that have no handler left on this instance. */
   releaseIdle(): void {
-    for (const [group, consumer] of this.#consumers) {
-      if (this.#deps.registry.hasGroupHandlers(group)) continue;
-      this.#consumers.delete(group);
+    for (const [group, state] of this.#groups) {
+      if (!state.wanted || this.#deps.registry.hasGroupHandlers(group)) continue;
+      state.wanted = false;
+      const consumer = state.consumer;
+      state.consumer = null;
       void consumer
-        .then((cancel) => cancel?.())
+        ?.then((cancel) => cancel?.())
         .catch((caught: unknown) => this.#deps.reporter.report({ kind: 'transport', error: toError(caught) }));
     }
   }
 
-  /** Starts consuming every group that has handlers now; called by start(), after all handlers are known. */
+  /**
+   * Consumes every group that has handlers now; called by start(), after all handlers are known.
+   * Rejects with the ConfigError of a group whose queue exists with other arguments.
+   */
   async startAll(): Promise<void> {
-    await Promise.all(this.#deps.registry.groups().map((group) => this.ensure(group)));
+    const groups = this.#deps.registry.groups();
+    await Promise.all(groups.map((group) => this.ensure(group)));
+    for (const group of groups) {
+      const refused = this.#groups.get(group)?.refused;
+      if (refused) throw refused;
+    }
   }
 
-  /** Removes every consumer; returns their cancel functions for the caller to await. */
+  /**
+   * Stops every consumer; returns their cancel functions for the caller to await. An ordered group's
+   * consumer is not cancelled: its handlers finish what they run, start nothing more, and the rest
+   * stays unacknowledged, for the broker to hand, in order, to the instance that takes over when
+   * this one's channel closes. (A cancel would let that instance start on later events at once.)
+   */
   async takeAll(): Promise<(Cancel | null)[]> {
-    const cancels = await Promise.all(this.#consumers.values());
-    this.#consumers.clear();
+    const cancels: Array<Cancel | null> = [];
+    for (const [group, state] of this.#groups) {
+      state.wanted = false;
+      const consumer = state.consumer;
+      state.consumer = null;
+      if (state.ordered) {
+        state.role.released = true;
+        for (const entry of this.#deps.registry.groupEntries(group)) entry.policy.serializer?.release();
+        continue;
+      }
+      cancels.push(consumer ? await consumer : null);
+    }
     return cancels;
+  }
+
+  #state(group: string): GroupState {
+    let state = this.#groups.get(group);
+    if (!state) {
+      const created: GroupState = {
+        role: { kind: 'group', group },
+        gate: new QueueGate((mode) => this.#switchTo(group, created, mode)),
+        consumer: null,
+        wanted: false,
+        ordered: false,
+        refused: null,
+        switching: Promise.resolve(),
+      };
+      this.#groups.set(group, (state = created));
+    }
+    return state;
+  }
+
+  #consume(group: string, state: GroupState, mode: ConsumeMode): Promise<Cancel | null> {
+    const { transport, prefetch, deliveryLimit, dispatcher, work } = this.#deps;
+    const spec = { kind: 'group', name: groupQueueName(group), deliveryLimit, singleActiveConsumer: state.ordered } as const;
+    // A probing breaker lets one event through at a time.
+    return transport
+      .consume(spec, mode === 'probing' ? 1 : prefetch, (delivery) => work.track(dispatcher.dispatch(delivery, state.role)))
+      .catch((caught: unknown) => {
+        state.consumer = null;
+        state.wanted = false;
+        const error = toError(caught);
+        if (error instanceof ConfigError) state.refused = error;
+        this.#deps.reporter.report({ kind: 'transport', error });
+        return null;
+      });
+  }
+
+  #switchTo(group: string, state: GroupState, mode: ConsumeMode): void {
+    state.switching = state.switching.then(async () => {
+      if (!state.wanted) return;
+      const current = state.consumer;
+      state.consumer = null;
+      const cancel = current ? await current : null;
+      await cancel?.().catch(() => {});
+      if (state.wanted && mode !== 'paused') state.consumer = this.#consume(group, state, mode);
+    });
   }
 }

@@ -1,3 +1,5 @@
+import { ConfigError } from '../errors.js';
+import type { HandlerPolicy } from '../policies/handler-policy.js';
 import type { EventMeta } from '../types.js';
 
 /** A handler's name in dead letters and metrics: its function's name, or `fallback` for an anonymous one. */
@@ -9,9 +11,16 @@ export function handlerLabel(fn: { name: string }, fallback: string): string {
 export interface HandlerEntry {
   /** The function the user passed; `off` finds entries by it. */
   readonly fn: (...args: never[]) => unknown;
-  /** Name written to dead-letter headers, e.g. `sendInvoice`. */
+  /**
+   * The handler's name, unique among the handlers of its event: written to dead-letter headers,
+   * metrics and logs, and named by a delayed retry (only the handlers it names run again).
+   */
   readonly label: string;
   readonly once: boolean;
+  /** Its event name (`*` for a catch-all handler) and group (null: broadcast). */
+  readonly event: string;
+  readonly group: string | null;
+  readonly policy: HandlerPolicy;
   run(payload: unknown, meta: EventMeta): unknown;
 }
 
@@ -49,13 +58,19 @@ export class HandlerRegistry {
     return () => events.get(name)?.delete(entry);
   }
 
-  /** Removes the handlers registered with `fn` for `name`, or all handlers of `name` without `fn`. */
-  remove(name: string, fn?: (...args: never[]) => unknown): void {
+  /** Removes the handlers registered with `fn` for `name`, or all handlers of `name` without `fn`; returns them. */
+  remove(name: string, fn?: (...args: never[]) => unknown): HandlerEntry[] {
+    const removed: HandlerEntry[] = [];
     const sets = [this.#broadcast.get(name), ...[...this.#groups.values()].map((events) => events.get(name))];
     for (const set of sets) {
       if (!set) continue;
-      for (const entry of set) if (fn === undefined || entry.fn === fn) set.delete(entry);
+      for (const entry of set) {
+        if (fn !== undefined && entry.fn !== fn) continue;
+        set.delete(entry);
+        removed.push(entry);
+      }
     }
+    return removed;
   }
 
   removeAny(fn?: (...args: never[]) => unknown): void {
@@ -87,6 +102,39 @@ export class HandlerRegistry {
 
   groups(): string[] {
     return [...this.#groups.keys()].filter((group) => this.hasGroupHandlers(group));
+  }
+
+  /** Every handler, broadcast, catch-all and group ones. */
+  entries(): HandlerEntry[] {
+    const all: HandlerEntry[] = [...this.#any];
+    for (const set of this.#broadcast.values()) all.push(...set);
+    for (const events of this.#groups.values()) for (const set of events.values()) all.push(...set);
+    return all;
+  }
+
+  /** The handlers of one group, every event. */
+  groupEntries(group: string): HandlerEntry[] {
+    const entries: HandlerEntry[] = [];
+    for (const set of this.#groups.get(group)?.values() ?? []) entries.push(...set);
+    return entries;
+  }
+
+  /**
+   * A name for a new handler of `event`, unique among its handlers: `base`, else `base#2`, `base#3`
+   * … for a default name; an explicit `name` that is taken is a ConfigError.
+   */
+  uniqueLabel(event: string, base: string, explicit: boolean): string {
+    const taken = new Set(this.#entriesOf(event).map((entry) => entry.label));
+    if (!taken.has(base)) return base;
+    if (explicit) throw new ConfigError('name', `"${event}" already has a handler named "${base}"; handler names must differ per event.`);
+    for (let suffix = 2; ; suffix++) if (!taken.has(`${base}#${suffix}`)) return `${base}#${suffix}`;
+  }
+
+  #entriesOf(event: string): HandlerEntry[] {
+    if (event === '*') return [...this.#any];
+    const entries = [...(this.#broadcast.get(event) ?? [])];
+    for (const events of this.#groups.values()) entries.push(...(events.get(event) ?? []));
+    return entries;
   }
 }
 

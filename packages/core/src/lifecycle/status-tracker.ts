@@ -1,4 +1,4 @@
-import type { BusHealth, BusStatus, StatusChange, Unsubscribe } from '../types.js';
+import type { BusHealth, BusStatus, HandlerHealth, HandlerStatusChange, StatusChange, Unsubscribe } from '../types.js';
 
 /** The bus's status, its listeners and what `health()` reports. */
 export class StatusTracker {
@@ -17,7 +17,16 @@ export class StatusTracker {
     const previous = this.#status;
     this.#status = status;
     this.#connectedSince = status === 'connected' ? new Date() : null;
-    const change: StatusChange = cause ? { status, previous, cause } : { status, previous };
+    const change: StatusChange = cause ? { kind: 'bus', status, previous, cause } : { kind: 'bus', status, previous };
+    this.#emit(change);
+  }
+
+  /** A handler's circuit breaker paused or resumed it. */
+  handlerChanged(change: HandlerStatusChange): void {
+    this.#emit(change);
+  }
+
+  #emit(change: StatusChange): void {
     for (const listener of this.#listeners) {
       try {
         listener(change);
@@ -36,7 +45,7 @@ export class StatusTracker {
     return () => this.#listeners.delete(listener);
   }
 
-  health(outbox: number): BusHealth {
-    return { status: this.#status, connectedSince: this.#connectedSince, outbox, lastError: this.#lastError };
+  health(outbox: number, handlers: readonly HandlerHealth[]): BusHealth {
+    return { status: this.#status, connectedSince: this.#connectedSince, outbox, lastError: this.#lastError, handlers };
   }
 }

@@ -87,8 +87,21 @@ export class MemoryBroker {
     return [...this.#queues.keys()];
   }
 
-  /** Routes a message to every bound queue (or reply address); returns how many took it (0: unroutable). */
-  publish(target: PublishTarget | SendTarget, message: WireMessage): number {
+  /**
+   * Routes a message to every bound queue (or reply address); returns how many took it (0:
+   * unroutable). `delay`: held `delayMs`, then put in the queue its routing key names (in the
+   * dead-letter queue if that queue is gone by then), as a broker delay queue would.
+   */
+  publish(target: PublishTarget | SendTarget, message: WireMessage, delayMs = 0): number {
+    if (target === 'delay') {
+      const copied = copy(message);
+      setTimeout(() => {
+        const queue = this.#queues.get(copied.routingKey) ?? this.#dead();
+        queue.messages.push({ message: copied, redelivered: false, deliveries: 0, expiresAt: null });
+        this.#schedule(queue);
+      }, delayMs).unref();
+      return 1;
+    }
     if (target === 'direct') {
       const reply = this.#replyAddresses.get(message.routingKey);
       if (reply) {
@@ -119,7 +132,7 @@ export class MemoryBroker {
     queue.keys.add(routingKey);
   }
 
-  #route(target: PublishTarget | SendTarget, routingKey: string): MemoryQueue[] {
+  #route(target: Exclude<PublishTarget, 'delay'> | SendTarget, routingKey: string): MemoryQueue[] {
     if (target === 'dead') return [this.#dead()];
     if (target === 'direct') {
       const queue = this.#queues.get(routingKey);
@@ -215,6 +228,11 @@ export class MemoryBroker {
   }
 
   #nextFreeConsumer(queue: MemoryQueue): MemoryConsumer | undefined {
+    // Single active consumer: the first consumer gets everything; the next takes over when it leaves.
+    if (queue.spec.kind === 'group' && queue.spec.singleActiveConsumer) {
+      const active = queue.consumers[0];
+      return active && active.unacked < active.prefetch ? active : undefined;
+    }
     const count = queue.consumers.length;
     for (let step = 0; step < count; step++) {
       const index = (queue.nextConsumer + step) % count;

@@ -31,7 +31,7 @@ class MemoryTransport implements Transport {
 
   async publish(request: PublishRequest): Promise<void> {
     if (this.#closed) throw new ClosedError('The memory transport');
-    if (this.#broker.publish(request.target, request.message) === 0) this.#hooks?.onReturn(request.message, request.target);
+    if (this.#broker.publish(request.target, request.message, request.delayMs) === 0) this.#hooks?.onReturn(request.message, request.target);
   }
 
   send(message: WireMessage, target: SendTarget): boolean {
@@ -101,7 +101,8 @@ class MemoryTransport implements Transport {
     this.#reply.remove();
     for (const cancel of this.#cancels) cancel();
     this.#cancels.clear();
-    for (const requeue of [...this.#unsettled]) requeue();
+    // Newest first: each requeue goes to the head of its queue, so the oldest ends up first, as it was.
+    for (const requeue of [...this.#unsettled].reverse()) requeue();
   }
 }
 

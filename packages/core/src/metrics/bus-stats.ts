@@ -9,11 +9,13 @@ export function emptyStats(): BusStats {
     handled: 0,
     failed: 0,
     retried: 0,
+    delayed: 0,
     deadLettered: 0,
     duplicates: 0,
     unroutable: 0,
     notForMe: 0,
     reconnects: 0,
+    paused: 0,
     events: {},
   };
 }

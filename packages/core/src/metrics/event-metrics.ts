@@ -61,6 +61,7 @@ export class EventCounters {
   handled = 0;
   failed = 0;
   retried = 0;
+  delayed = 0;
   deadLettered = 0;
   readonly handlerDuration = new Histogram(HANDLER_DURATION_BUCKETS);
   readonly deliveryLag = new Histogram(DELIVERY_LAG_BUCKETS);
@@ -86,6 +87,7 @@ export class EventCounters {
       handled: this.handled,
       failed: this.failed,
       retried: this.retried,
+      delayed: this.delayed,
       deadLettered: this.deadLettered,
       handlerDuration: this.handlerDuration.snapshot(),
       deliveryLag: this.deliveryLag.snapshot(),

@@ -40,7 +40,7 @@ export interface MetricDefinition {
 }
 
 type EventCounterName = Exclude<keyof EventStats, 'handlerDuration' | 'deliveryLag'>;
-type BusCounterName = 'duplicates' | 'unroutable' | 'notForMe' | 'reconnects';
+type BusCounterName = 'duplicates' | 'unroutable' | 'notForMe' | 'reconnects' | 'paused';
 
 function perEvent(name: string, counter: EventCounterName, help: string): MetricDefinition {
   return {
@@ -86,6 +86,7 @@ export const REMIT_METRICS: readonly MetricDefinition[] = [
   perEvent('remit_events_handled_total', 'handled', 'Events whose handlers all succeeded.'),
   perEvent('remit_events_failed_total', 'failed', 'Handlers that still failed after their last retry.'),
   perEvent('remit_events_retried_total', 'retried', 'Handler attempts that failed and were retried.'),
+  perEvent('remit_events_delayed_total', 'delayed', 'Events sent back through a broker delay queue for a later try (retry.delays).'),
   perEvent('remit_events_dead_lettered_total', 'deadLettered', 'Events moved to the dead-letter queue.'),
   perEventHistogram('remit_handler_duration_seconds', 'handlerDuration', 'How long event handlers ran, per attempt.'),
   perEventHistogram('remit_delivery_lag_seconds', 'deliveryLag', "Time from an event's publish to its receipt here (publisher's clock)."),
@@ -93,6 +94,17 @@ export const REMIT_METRICS: readonly MetricDefinition[] = [
   busWide('remit_events_unroutable_total', 'unroutable', 'Published events that reached no queue.'),
   busWide('remit_events_not_for_me_total', 'notForMe', 'Events addressed to another service or instance, dropped here.'),
   busWide('remit_reconnects_total', 'reconnects', 'Reconnections to the broker after a lost connection.'),
+  busWide('remit_handler_pauses_total', 'paused', "Times a circuit breaker paused a handler's queue."),
+  {
+    name: 'remit_handler_paused',
+    help: "1 while a handler's circuit breaker holds its queue paused, else 0.",
+    type: 'gauge',
+    samples: ({ service, health }) =>
+      health.handlers.map((handler) => ({
+        labels: { service, event: handler.event, handler: handler.handler },
+        value: handler.status === 'paused' ? 1 : 0,
+      })),
+  },
   {
     name: 'remit_connected',
     help: '1 while the bus is connected to the broker, else 0.',

@@ -44,7 +44,14 @@ export interface OperationSpan {
 }
 
 /** The outcomes of handling an event, as the dispatcher names them. */
-type Outcome = 'handled' | 'dead-lettered' | 'kept';
+type Outcome = 'handled' | 'dead-lettered' | 'delayed' | 'kept' | 'abandoned';
+
+/** The span event and status text of each outcome that is not a success. */
+const OUTCOME_EVENTS = {
+  'dead-lettered': { event: 'remit.dead_lettered', status: 'dead-lettered' },
+  delayed: { event: 'remit.delayed', status: 'delayed for a retry' },
+  kept: { event: 'remit.requeued', status: 'requeued' },
+} as const;
 
 class TracedOperation implements OperationSpan {
   constructor(readonly span: Span) {}
@@ -154,12 +161,14 @@ export class Tracing {
     return running.then(
       (outcome) => {
         span.setAttribute(OUTCOME, outcome);
-        if (outcome !== 'handled') {
-          // Dead-lettered: in the dead-letter queue; kept: even that failed, back in its queue.
-          span.addEvent(outcome === 'dead-lettered' ? 'remit.dead_lettered' : 'remit.requeued');
+        if (outcome !== 'handled' && outcome !== 'abandoned') {
+          // Dead-lettered: in the dead-letter queue; delayed: in a delay queue for another try;
+          // kept: storing it failed, back in its queue.
+          const { event: eventName, status } = OUTCOME_EVENTS[outcome];
+          span.addEvent(eventName);
           span.setAttribute(ERROR_TYPE, handling.reason);
           const why = handling.reason === 'validation-failed' ? 'payload failed its schema' : 'handler failed';
-          span.setStatus({ code: STATUS_ERROR, message: `${why}; event ${outcome === 'dead-lettered' ? 'dead-lettered' : 'requeued'}` });
+          span.setStatus({ code: STATUS_ERROR, message: `${why}; event ${status}` });
         }
         span.end();
         return outcome;

@@ -1,6 +1,9 @@
 import type { WireMessage } from '../transport.js';
 import { Header } from './headers.js';
 
+/** RabbitMQ's dead-lettering records: x-death, x-first-death-*, x-last-death-*. */
+const DEATH_HEADER = /^x-(death|first-death-|last-death-)/;
+
 /** Longest error text written to a dead letter's headers. */
 const MAX_HEADER_TEXT = 1024;
 
@@ -14,6 +17,8 @@ export interface DeadLetterDetails {
   attempts?: number;
   /** `validation-failed` only: the schema's issues as bounded JSON (see schema-issues.ts). */
   issues?: string;
+  /** The delays (ms, comma-separated) the event waited in delay queues before it was given up. */
+  delays?: string;
 }
 
 /**
@@ -39,7 +44,14 @@ function headersFit(headers: Record<string, unknown>): boolean {
 export function toDeadLetter(message: WireMessage, details: DeadLetterDetails, keepHeaders = true): WireMessage {
   const original = message.properties.headers;
   const keep = keepHeaders && message.unreadable === undefined && headersFit(original);
-  const headers: Record<string, unknown> = keep ? { ...original } : { [Header.deadHeadersDropped]: true };
+  const headers: Record<string, unknown> = {};
+  if (keep) {
+    // The broker's x-death records of the delay queues it went through say nothing an operator
+    // needs, and would make `remit dead list` take it for one the broker dead-lettered itself.
+    for (const key of Object.keys(original)) if (!DEATH_HEADER.test(key)) headers[key] = original[key];
+  } else {
+    headers[Header.deadHeadersDropped] = true;
+  }
   headers[Header.deadReason] = details.reason;
   headers[Header.deadError] = details.error.slice(0, MAX_HEADER_TEXT);
   headers[Header.deadQueue] = details.queue;
@@ -49,6 +61,7 @@ export function toDeadLetter(message: WireMessage, details: DeadLetterDetails, k
   if (details.handler !== undefined) headers[Header.deadHandler] = details.handler;
   if (details.attempts !== undefined) headers[Header.deadAttempts] = details.attempts;
   if (details.issues !== undefined) headers[Header.deadIssues] = details.issues;
+  if (details.delays !== undefined) headers[Header.deadDelays] = details.delays;
   return {
     routingKey: message.routingKey,
     body: message.body,

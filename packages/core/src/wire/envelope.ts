@@ -129,14 +129,32 @@ export function fromWireMessage(
   return {
     name,
     payload,
-    meta: {
-      id,
-      name,
-      service: properties.appId ?? 'unknown',
-      instance: text(headers[Header.instance]) ?? 'unknown',
-      publishedAt: publishedAt(message),
-      redelivered: options.redelivered,
-      headers: applicationHeaders(headers),
-    },
+    meta: eventMeta(message, id, name, options.redelivered),
   };
+}
+
+function eventMeta(message: WireMessage, id: string, name: string, redelivered: boolean): EventMeta {
+  const { properties } = message;
+  const { headers } = properties;
+  const meta: { -readonly [K in keyof EventMeta]: EventMeta[K] } = {
+    id,
+    name,
+    service: properties.appId ?? 'unknown',
+    instance: text(headers[Header.instance]) ?? 'unknown',
+    publishedAt: publishedAt(message),
+    redelivered,
+    headers: applicationHeaders(headers),
+    attempt: 1 + triesBefore(headers[Header.attempt]),
+  };
+  const key = headers[Header.key];
+  if (key !== undefined) {
+    const keyText = text(key);
+    if (keyText !== undefined) meta.key = keyText;
+  }
+  return meta;
+}
+
+/** Tries made before this delivery (`remit-attempt`, set on a delayed retry); 0 when absent or not a count. */
+function triesBefore(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 1_000_000 ? value : 0;
 }

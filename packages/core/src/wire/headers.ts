@@ -22,6 +22,18 @@ export const Header = {
   toInstance: 'remit-to-instance',
   ackTo: 'remit-ack-to',
   status: 'remit-status',
+  /** Ordering key of an event (`publish(…, { key })`). */
+  key: 'remit-key',
+  /** Handler tries made before this delivery, on any instance (delayed retries). */
+  attempt: 'remit-attempt',
+  /** Delayed redeliveries made so far. */
+  retries: 'remit-retries',
+  /** The handlers a delayed retry is for, comma-separated: only they run again. */
+  retryHandlers: 'remit-retry-handlers',
+  /** The delay queue (milliseconds) a retry waits in: what the delay exchange routes by. */
+  delay: 'remit-delay',
+  /** The delays a dead letter waited before it was given up, in ms, comma-separated. */
+  deadDelays: 'remit-dead-delays',
 } as const;
 
 /** Header names starting with this are remit's own; applications may not set them. */
