@@ -1,7 +1,7 @@
 import { DecodeError, toError, ValidationError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { EventCounters, EventMetrics } from '../metrics/event-metrics.js';
-import { callHandler, type CallHooks, type HandlerFailure } from '../policies/handler-call.js';
+import { callHandler, type CallHooks, type HandlerFailure } from './handler-call.js';
 import type { DeliveryAcks } from '../presence/delivery-acks.js';
 import type { InstanceRef } from '../presence/presence-types.js';
 import { issuesHeader } from '../schemas/schema-issues.js';

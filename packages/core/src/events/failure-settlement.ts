@@ -1,6 +1,6 @@
 import type { FailureReporter } from '../failure-reporter.js';
 import type { EventCounters } from '../metrics/event-metrics.js';
-import type { HandlerFailure } from '../policies/handler-call.js';
+import type { HandlerFailure } from './handler-call.js';
 import type { HandlingSpan } from '../tracing/tracing.js';
 import type { Transport, WireMessage } from '../transport.js';
 import type { BusStats } from '../types.js';

@@ -1,8 +1,8 @@
 import { toError } from '../errors.js';
-import type { HandlerEntry } from '../events/handler-registry.js';
+import type { HandlerEntry } from './handler-registry.js';
 import type { EventCounters } from '../metrics/event-metrics.js';
 import type { DecodedEvent } from '../wire/envelope.js';
-import { withRetry } from './retry.js';
+import { withRetry } from '../policies/retry.js';
 
 /** A handler that still failed after its tries. `final`: not worth a delayed retry either. */
 export interface HandlerFailure {
