@@ -1,3 +1,4 @@
+import type { Observers } from './observe/observers.js';
 import type { FailureReport } from './types.js';
 
 /**
@@ -6,12 +7,15 @@ import type { FailureReport } from './types.js';
  */
 export class FailureReporter {
   readonly #onError: ((report: FailureReport) => void) | undefined;
+  readonly #observers: Observers | undefined;
 
-  constructor(onError: ((report: FailureReport) => void) | undefined) {
+  constructor(onError: ((report: FailureReport) => void) | undefined, observers?: Observers) {
     this.#onError = onError;
+    this.#observers = observers;
   }
 
   report(failure: FailureReport): void {
+    if (this.#observers?.active) this.#observers.emit({ kind: 'failure', report: failure });
     const onError = this.#onError;
     if (!onError) return;
     try {

@@ -13,6 +13,7 @@ import { StatusTracker } from './lifecycle/status-tracker.js';
 import { WorkTracker } from './lifecycle/work-tracker.js';
 import { emptyStats } from './metrics/bus-stats.js';
 import { EventMetrics } from './metrics/event-metrics.js';
+import { Observers } from './observe/observers.js';
 import { DeliveryAcks } from './presence/delivery-acks.js';
 import { Presence } from './presence/presence.js';
 import { RequestClient } from './requests/request-client.js';
@@ -32,6 +33,8 @@ export interface BusParts {
   work: WorkTracker;
   stats: BusStats;
   metrics: EventMetrics;
+  /** Who watches the bus at work (`bus.observe()`). */
+  observers: Observers;
   transport: Transport;
   /** The hooks handed to `transport.start()`. */
   transportEvents: TransportEvents;
@@ -60,7 +63,8 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   // Owned by the bus as a whole: every part below reports, counts and is tracked through these.
   const lifecycle = new BusLifecycle();
   const status = new StatusTracker();
-  const reporter = new FailureReporter(options.onError);
+  const observers = new Observers();
+  const reporter = new FailureReporter(options.onError, observers);
   const work = new WorkTracker((error) => reporter.report({ kind: 'transport', error }));
   const stats = emptyStats();
   const metrics = new EventMetrics();
@@ -69,7 +73,7 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
 
   // Receiving events.
   const acks = new DeliveryAcks({ source, transport });
-  const deadLetters = new DeadLetters({ instanceId, transport, publishTimeoutMs, stats, reporter });
+  const deadLetters = new DeadLetters({ instanceId, transport, publishTimeoutMs, stats, reporter, observers });
   const dispatcher = new Dispatcher({
     self,
     registry,
@@ -84,6 +88,7 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
     deadLetters,
     acks,
     tracing,
+    observers,
   });
   const consumers = { registry, prefetch, transport, dispatcher, work, reporter };
   const broadcast = new BroadcastConsumer({
@@ -110,7 +115,7 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   });
 
   // Sending events, requests and replies.
-  const common = { source, codec: options.codec, codecs, maxPayloadBytes, tracing };
+  const common = { source, codec: options.codec, codecs, maxPayloadBytes, tracing, observers };
   const publisher = new EventPublisher({
     ...common,
     publishTimeoutMs,
@@ -137,5 +142,5 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   });
 
   const transportEvents = new TransportEvents({ lifecycle, status, stats, reporter, presence, requests, publisher });
-  return { lifecycle, status, reporter, work, stats, metrics, transport, transportEvents, subscriptions, groups, broadcast, presence, publisher, requests, server };
+  return { lifecycle, status, reporter, work, stats, metrics, observers, transport, transportEvents, subscriptions, groups, broadcast, presence, publisher, requests, server };
 }

@@ -4,6 +4,7 @@ import type { WorkTracker } from '../lifecycle/work-tracker.js';
 import type { QueueSpec, Transport } from '../transport.js';
 import type { Dispatcher, QueueRole } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import type { ObservedQueue } from '../observe/bus-activity.js';
 
 type Cancel = () => Promise<void>;
 
@@ -63,6 +64,11 @@ export class BroadcastConsumer {
         return null;
       });
     return this.#consumer;
+  }
+
+  /** The broadcast queue while it is consumed (or being set up), for `bus.observe()`'s receivers. */
+  consuming(): ObservedQueue | null {
+    return this.#consumer && { queue: this.#deps.queue.name, ready: this.#consumer };
   }
 
   /** A broadcast handler was added while consuming: consume now if not yet, and say so. */

@@ -15,6 +15,7 @@ import type { BusStats } from '../types.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { DeliveryAcks } from '../presence/delivery-acks.js';
 import type { DeadLetters } from './dead-letters.js';
+import type { Observers } from '../observe/observers.js';
 import { issuesHeader } from '../schemas/schema-issues.js';
 import { runSchema, type SchemaLookup } from '../schemas/schema-validation.js';
 
@@ -50,6 +51,8 @@ export interface DispatcherDeps {
   acks: Pick<DeliveryAcks, 'send'>;
   /** Spans around handlers; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** Hear every delivery and handler run, when the bus is observed (`bus.observe()`). */
+  observers: Observers;
 }
 
 /**
@@ -70,6 +73,7 @@ export class Dispatcher {
 
   async dispatch(delivery: Delivery, role: QueueRole): Promise<void> {
     const deps = this.#deps;
+    if (deps.observers.active) delivery = deps.observers.delivery(delivery);
     deps.stats.received++;
     // Looked up once per delivery and handed down: the name is the one fromWireMessage reads.
     const counters = deps.metrics.of(delivery.message.properties.type || delivery.message.routingKey);
@@ -153,10 +157,11 @@ export class Dispatcher {
   ): Promise<RunOutcome> {
     if (handlers.length === 0) return Promise.resolve('handled');
     const tracing = this.#deps.tracing;
-    if (tracing?.enabled) {
-      return tracing.process(event, message, queue, group, (span) => this.#run(handlers, event, message, queue, counters, span));
-    }
-    return this.#run(handlers, event, message, queue, counters, undefined);
+    const running = tracing?.enabled
+      ? tracing.process(event, message, queue, group, (span) => this.#run(handlers, event, message, queue, counters, span))
+      : this.#run(handlers, event, message, queue, counters, undefined);
+    if (this.#deps.observers.active) this.#deps.observers.emit({ kind: 'handle', event, queue, done: running });
+    return running;
   }
 
   async #run(

@@ -4,6 +4,7 @@ import type { WorkTracker } from '../lifecycle/work-tracker.js';
 import type { Transport } from '../transport.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import type { ObservedQueue } from '../observe/bus-activity.js';
 
 type Cancel = () => Promise<void>;
 
@@ -54,6 +55,11 @@ export class GroupConsumers {
       this.#consumers.set(group, consumer);
     }
     return consumer;
+  }
+
+  /** The group queues consumed (or being set up), for `bus.observe()`'s receivers. */
+  consuming(): ObservedQueue[] {
+    return [...this.#consumers].map(([group, ready]) => ({ queue: groupQueueName(group), ready }));
   }
 
   /** Cancels the consumers of groups that have no handler left on this instance. */

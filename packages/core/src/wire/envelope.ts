@@ -123,17 +123,20 @@ export function fromWireMessage(
     if (cause instanceof DecodeError) throw cause;
     throw new DecodeError('decode-failed', `The "${codecName}" codec could not decode the body.`, { cause });
   }
+  return { name, payload, meta: eventMeta(message, options.redelivered) };
+}
+
+/** The `meta` handlers get for a message: what its properties and headers say of it. */
+export function eventMeta(message: WireMessage, redelivered: boolean): EventMeta {
+  const { properties } = message;
+  const name = properties.type || message.routingKey;
   return {
+    id: properties.messageId ?? '',
     name,
-    payload,
-    meta: {
-      id,
-      name,
-      service: properties.appId ?? 'unknown',
-      instance: text(headers[Header.instance]) ?? 'unknown',
-      publishedAt: publishedAt(message),
-      redelivered: options.redelivered,
-      headers: applicationHeaders(headers),
-    },
+    service: properties.appId ?? 'unknown',
+    instance: text(properties.headers[Header.instance]) ?? 'unknown',
+    publishedAt: publishedAt(message),
+    redelivered,
+    headers: applicationHeaders(properties.headers),
   };
 }
