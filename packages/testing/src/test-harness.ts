@@ -1,9 +1,15 @@
-import { type Bus, ConfigError, type EventName, type PayloadMap, type PublishOptions, type RequestShape } from '@remit/core';
+import { type Bus, ConfigError, type EventName, type PayloadMap, type PublishOptions, type RequestMap, type RequestShape } from '@remit/core';
 import { BusWatch } from './bus-watch.js';
 import { type HarnessOptions, type NormalizedHarnessOptions, normalizeHarnessOptions, timeoutOption } from './harness-options.js';
 import { InFlight } from './in-flight.js';
 import { type HarnessBus, SessionRecorder, type TrackedSession } from './tracked-session.js';
 import { TrackingTimeoutError } from './tracking-timeout-error.js';
+
+/**
+ * The event map of a bus, core's or a wrapper's (Nest's `EventBus` implements `Bus` with a request
+ * map of its own, which TypeScript cannot always infer).
+ */
+type EventsOf<B> = B extends Bus<infer E, RequestMap, PayloadMap<infer E>> ? E : B extends Bus<infer E, never, PayloadMap<infer E>> ? E : never;
 
 /** How long to wait, for one call. */
 export interface WaitOptions {
@@ -40,12 +46,19 @@ export class TestHarness implements Disposable {
    * const session = await h.publishAndWait(shop, 'order.placed', { id: 'o-1' });
    * expect(session.handled.map((handling) => handling.name)).toContain('invoice.created');
    */
+  publishAndWait<B extends HarnessBus, K extends EventName<EventsOf<B>>>(
+    bus: B,
+    name: K,
+    payload: EventsOf<B>[K],
+    options?: PublishAndWaitOptions,
+  ): Promise<TrackedSession>;
   publishAndWait<E extends object, R extends RequestShape<R>, P extends PayloadMap<E>, K extends EventName<E>>(
     bus: Bus<E, R, P>,
     name: K,
     payload: P[K],
-    options: PublishAndWaitOptions = {},
-  ): Promise<TrackedSession> {
+    options?: PublishAndWaitOptions,
+  ): Promise<TrackedSession>;
+  publishAndWait(bus: HarnessBus & Pick<Bus, 'publish'>, name: string, payload: unknown, options: PublishAndWaitOptions = {}): Promise<TrackedSession> {
     const { timeoutMs, ...publishOptions } = options;
     this.#watchOf(bus);
     const what = `publishAndWait("${name}")`;
