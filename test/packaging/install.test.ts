@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,12 @@ const FRAMEWORKS = {
   'reflect-metadata': '^0.2.2',
   rxjs: '^7.8.2',
 };
+
+/** `remit-core-0.1.0.tgz`: the tarball `pnpm pack` makes of a package at its current version. */
+async function tarballName(name: string): Promise<string> {
+  const { version } = JSON.parse(await readFile(join(ROOT, 'packages', name, 'package.json'), 'utf8')) as { version: string };
+  return `remit-${name}-${version}.tgz`;
+}
 
 let scratch = '';
 const topology: { exchanges: string[]; queues: string[] } = { exchanges: [], queues: [] };
@@ -56,12 +62,13 @@ describe('the packages, packed and installed with npm into an app outside the re
     const tarballs = join(scratch, 'tarballs');
     await run('pnpm', ['-r', '--filter', './packages/*', 'pack', '--pack-destination', tarballs], { cwd: ROOT, timeout: 60_000 });
     const packed = (await readdir(tarballs)).sort();
-    expect(packed).toEqual(PACKAGES.map((name) => `remit-${name}-0.1.0.tgz`).sort());
+    const names = new Map(await Promise.all(PACKAGES.map(async (name) => [name, await tarballName(name)] as const)));
+    expect(packed).toEqual([...names.values()].sort());
 
     const dependencies: Record<string, string> = {};
     const manifests = new Map<string, { peerDependencies?: Record<string, string> }>();
     for (const name of PACKAGES) {
-      const file = join(tarballs, `remit-${name}-0.1.0.tgz`);
+      const file = join(tarballs, names.get(name) ?? '');
       const { files, manifest, readme } = await tarball(file);
       // Built code, its declarations and maps, the README, the CLI's bin: no sources, tests or configs.
       expect(files.filter((path) => !/^package\/(package\.json|README\.md|dist\/[\w.-]+\.(c?js|d\.c?ts|c?js\.map)|bin\/remit\.mjs)$/.test(path))).toEqual([]);
@@ -70,7 +77,7 @@ describe('the packages, packed and installed with npm into an app outside the re
       manifests.set(name, manifest);
       // The README starts with how to install the package.
       expect(readme.split('\n').slice(0, 8).join('\n')).toMatch(new RegExp(`npm install [^\n]*@remit/${name}`));
-      dependencies[`@remit/${name}`] = `file:tarballs/remit-${name}-0.1.0.tgz`;
+      dependencies[`@remit/${name}`] = `file:tarballs/${names.get(name) ?? ''}`;
     }
     // Frameworks are the app's own: peer dependencies, so one copy of each is loaded.
     const peers = (name: string) => Object.keys(manifests.get(name)?.peerDependencies ?? {});
@@ -86,20 +93,20 @@ describe('the packages, packed and installed with npm into an app outside the re
     const installed = Date.now();
     for (const file of ['core.mjs', 'express.mjs', 'nest.cjs']) await copyFile(join(APP, file), join(scratch, file));
 
-    const names = PACKAGES.map((name) => `@remit/${name}`);
+    const modules = PACKAGES.map((name) => `@remit/${name}`);
     const [core, web, nest, required, imported, cli] = await Promise.all([
       program('core.mjs'),
       program('express.mjs'),
       program('nest.cjs'),
-      run(process.execPath, ['-e', `console.log(${JSON.stringify(names)}.map((name) => Object.keys(require(name)).length > 0).join())`], { cwd: scratch }),
-      run(process.execPath, ['--input-type=module', '-e', `console.log((await Promise.all(${JSON.stringify(names)}.map((name) => import(name)))).map((module) => Object.keys(module).length > 0).join())`], { cwd: scratch }),
+      run(process.execPath, ['-e', `console.log(${JSON.stringify(modules)}.map((name) => Object.keys(require(name)).length > 0).join())`], { cwd: scratch }),
+      run(process.execPath, ['--input-type=module', '-e', `console.log((await Promise.all(${JSON.stringify(modules)}.map((name) => import(name)))).map((module) => Object.keys(module).length > 0).join())`], { cwd: scratch }),
       run(join(scratch, 'node_modules/.bin/remit'), ['--help'], { cwd: scratch }),
     ]);
     expect(core).toEqual({ heard: [{ id: 'u-1', at: true, tags: ['a'], from: expect.any(String) }], handled: 1, module: 'esm' });
     expect(web).toEqual({ quote: { status: 200, body: { sku: 'A-1', cents: 1250 } }, health: 200, viewed: { page: { path: '/' }, remote: false } });
     expect(nest).toEqual({ reserved: ['o-1'], published: ['order.placed', 'stock.reserved'], oneNestCore: true, resolved: '@remit/nestjs/dist/index.cjs' });
-    expect(required.stdout.trim()).toBe(names.map(() => 'true').join());
-    expect(imported.stdout.trim()).toBe(names.map(() => 'true').join());
+    expect(required.stdout.trim()).toBe(modules.map(() => 'true').join());
+    expect(imported.stdout.trim()).toBe(modules.map(() => 'true').join());
     expect(cli.stdout).toContain('Usage: remit');
     console.log(
       `[install] packed ${packed.length} tarballs and installed them with npm into a scratch app: ` +
