@@ -5,6 +5,7 @@ export default defineProject({
   test: {
     name: 'emitter',
     include: ['test/**/*.test.ts'],
-    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+    // Type tests (test/*.test-d.ts) are checked by `pnpm typecheck` (tsc over src and test), which
+    // `pnpm test` runs first; vitest's own typecheck would run tsc a second time, and print a banner.
   },
 });

@@ -23,24 +23,28 @@ export class NestApps {
     return { service, transport: this.transport(), retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 20 }, ...extra };
   }
 
-  /** `NestFactory.create` (an HTTP application, not yet initialized). */
-  async create(module: object): Promise<INestApplication> {
+  /**
+   * `NestFactory.create` (an HTTP application, not yet initialized). `logger: false` for a test
+   * that expects Nest to log a failure (a bootstrap error, a broker it cannot reach): the test
+   * checks the failure itself, and the expected stack stays off the test output.
+   */
+  async create(module: object, options: { logger?: false } = {}): Promise<INestApplication> {
     // abortOnError false: a bootstrap failure rejects here instead of exiting the test process.
-    const app = await NestFactory.create(module, { logger: ['error', 'warn'], abortOnError: false });
+    const app = await NestFactory.create(module, { logger: options.logger ?? ['error', 'warn'], abortOnError: false });
     this.#open.add(app);
     return app;
   }
 
   /** An initialized HTTP application listening on a free port, and its base URL. */
-  async listen(module: object): Promise<{ app: INestApplication; url: string }> {
-    const app = await this.create(module);
+  async listen(module: object, options: { logger?: false } = {}): Promise<{ app: INestApplication; url: string }> {
+    const app = await this.create(module, options);
     await app.listen(0, '127.0.0.1');
     return { app, url: await app.getUrl() };
   }
 
-  /** `NestFactory.createApplicationContext` + `init()`: a standalone application (a worker). */
-  async context(module: object): Promise<INestApplicationContext> {
-    const app = await NestFactory.createApplicationContext(module, { logger: ['error', 'warn'], abortOnError: false });
+  /** `NestFactory.createApplicationContext` + `init()`: a standalone application (a worker). `logger`: as for create(). */
+  async context(module: object, options: { logger?: false } = {}): Promise<INestApplicationContext> {
+    const app = await NestFactory.createApplicationContext(module, { logger: options.logger ?? ['error', 'warn'], abortOnError: false });
     this.#open.add(app);
     await app.init();
     return app;

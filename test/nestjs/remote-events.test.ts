@@ -3,6 +3,7 @@ import { Body, Controller, Injectable, Module, Post, type Type } from '@nestjs/c
 import { Test } from '@nestjs/testing';
 import type { EventMeta } from '@remit/core';
 import { createOnRemoteEvent, EventBus, RemitModule } from '@remit/nestjs';
+import { testHarness } from '@remit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/broker.js';
 import { NestApps, settle } from './nest-apps.js';
@@ -72,7 +73,7 @@ describe('@OnRemoteEvent across NestJS applications over RabbitMQ', () => {
     const group = apps.topology.group('charge');
     const runs: Run[] = [];
     // One application built with NestFactory, one with the testing module, as users do both.
-    await apps.context(ordersModule('orders-1', group, runs, apps.options('orders')));
+    const first = await apps.context(ordersModule('orders-1', group, runs, apps.options('orders')));
     const testing = await Test.createTestingModule({
       imports: [ordersModule('orders-2', group, runs, apps.options('orders'))],
     }).compile();
@@ -81,16 +82,19 @@ describe('@OnRemoteEvent across NestJS applications over RabbitMQ', () => {
     const { app: checkout, url } = await apps.listen(checkoutModule(apps.options('checkout')));
     try {
       const ids = Array.from({ length: 10 }, (_, n) => `A-${n}`);
-      for (const id of ids) {
-        const response = await fetch(`${url}/orders`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ id, total: '12345678901234567890' }),
-        });
-        expect(response.status).toBe(201);
-      }
-      await waitFor('every handler run', () => runs.length >= ids.length * 3);
-      await settle();
+      // Resolves once every handler run the orders caused has ended and nothing is on its way:
+      // no polling, and no pause to let stray duplicates arrive before counting.
+      const h = testHarness([first.get(EventBus), second.get(EventBus), checkout.get(EventBus)]);
+      await h.track(async () => {
+        for (const id of ids) {
+          const response = await fetch(`${url}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ id, total: '12345678901234567890' }),
+          });
+          expect(response.status).toBe(201);
+        }
+      });
       const broadcast = (app: string) => runs.filter((run) => run.kind === 'broadcast' && run.app === app).map((run) => run.id);
       expect(broadcast('orders-1')).toEqual(ids);
       expect(broadcast('orders-2')).toEqual(ids);

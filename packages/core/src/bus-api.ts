@@ -4,6 +4,7 @@ import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf,
 import type { AckPublishOptions, AnyEventHandler, BusHealth, BusStats, CloseOptions, EventHandler, EventMap, EventName, PublishOptions, StatusChange, Unsubscribe } from './types.js';
 import type { SubscribeOptions } from './events/subscribe-options.js';
 import type { EventSchemas } from './schemas/schema-types.js';
+import type { BusObserver, Observation } from './observe/bus-activity.js';
 
 /** The same event names as `E`, each to what `publish` accepts for it (see Bus's `P`). */
 export type PayloadMap<E> = { [K in keyof E]: unknown };
@@ -56,6 +57,13 @@ export interface Bus<E extends object = EventMap, R extends RequestShape<R> = Re
   health(): BusHealth;
   stats(): BusStats;
   onStatus(listener: (change: StatusChange) => void): Unsubscribe;
+  /**
+   * Watches this bus at work, for test harnesses (`@remit/testing`) and tools: `observer` hears
+   * every publish, delivery, handler run, request, dead letter and failure as it begins, each with
+   * a promise that settles when it ends (see `BusActivity`). A bus nobody observes pays nothing
+   * for it. Returns the observation; `stop()` ends it.
+   */
+  observe(observer: BusObserver): Observation;
   /** Lets the default codec send and rebuild instances of `cls` (superjson), on this bus only. */
   registerClass(cls: RegisterableClass, name?: string): void;
 }

@@ -5,6 +5,8 @@ import { integer } from './config-checks.js';
 import { ClosedError, ConfigError, toError } from './errors.js';
 import type { HandlerEntry } from './events/handler-registry.js';
 import type { SubscribeOptions } from './events/subscribe-options.js';
+import type { BusObserver, Observation } from './observe/bus-activity.js';
+import { observe } from './observe/observation.js';
 import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence/presence-types.js';
 import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './requests/request-types.js';
 import type { EventSchemas, InferEventInputs, InferEvents } from './schemas/schema-types.js';
@@ -71,7 +73,9 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
   publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions = {}): Promise<DeliveryReport | void> {
     // Not async: the publisher's publish is, and a second wrapper would cost a promise per event.
     if (this.#parts.lifecycle.refusing) return Promise.reject(new ClosedError());
-    return this.#parts.publisher.publish(name, payload, options);
+    const published = this.#parts.publisher.publish(name, payload, options);
+    if (this.#parts.observers.active) this.#parts.observers.emit({ kind: 'publish', name, done: published });
+    return published;
   }
 
   // ── requests and presence ───────────────────────────────────────────────────────────────────
@@ -175,6 +179,10 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
 
   onStatus(listener: (change: StatusChange) => void): Unsubscribe {
     return this.#parts.status.listen(listener);
+  }
+
+  observe(observer: BusObserver): Observation {
+    return observe(this.#parts, observer);
   }
 
   registerClass(cls: RegisterableClass, name?: string): void {

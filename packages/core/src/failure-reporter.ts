@@ -1,3 +1,4 @@
+import type { Observers } from './observe/observers.js';
 import type { FailureReport, Logger } from './types.js';
 
 /** A repeated transport error (a broker that stays down) is logged once per this window. */
@@ -10,6 +11,8 @@ export interface FailureReporterOptions {
   logger: Logger | null;
   /** This bus, named in every log line. */
   source: { service: string; instanceId: string };
+  /** Observers of the bus (a test harness), told of every failure. */
+  observers?: Observers;
 }
 
 /**
@@ -30,6 +33,8 @@ export class FailureReporter {
   }
 
   report(failure: FailureReport): void {
+    const observers = this.#options.observers;
+    if (observers?.active) observers.emit({ kind: 'failure', report: failure });
     const onError = this.#options.onError;
     if (onError) {
       try {

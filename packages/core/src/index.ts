@@ -91,6 +91,7 @@ export type {
   HandleOptions,
 } from './requests/request-types.js';
 export type { InstanceRef, InstanceInfo, PresenceChange, DeliveryReport } from './presence/presence-types.js';
+export type { BusActivity, BusObserver, Observation, ObservedMessage, ObservedQueue } from './observe/bus-activity.js';
 export type { EventStats, HandlerDurationStats, HistogramStats } from './types.js';
 export { HANDLER_DURATION_BUCKETS, DELIVERY_LAG_BUCKETS, MAX_TRACKED_EVENTS, OTHER_EVENTS } from './metrics/event-metrics.js';
 export { prometheusText, renderPrometheusText, escapeLabelValue, REMIT_METRICS, PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus.js';

@@ -156,5 +156,11 @@ export interface TransportContext {
 /** Returned by `amqp()` and `memory()`: makes one transport per bus. */
 export interface TransportFactory {
   readonly kind: string;
+  /**
+   * Added to the names of the queues buses share (`remit.group.<group>@<namespace>`), so two
+   * systems on one broker never share one by accident; `amqp()` sets it to its events exchange
+   * unless that is the default. Absent: names as they are.
+   */
+  readonly namespace?: string;
   create(context: TransportContext): Transport;
 }

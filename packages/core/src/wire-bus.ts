@@ -14,6 +14,7 @@ import { StatusTracker } from './lifecycle/status-tracker.js';
 import { WorkTracker } from './lifecycle/work-tracker.js';
 import { emptyStats } from './metrics/bus-stats.js';
 import { EventMetrics } from './metrics/event-metrics.js';
+import { Observers } from './observe/observers.js';
 import { DeliveryAcks } from './presence/delivery-acks.js';
 import { Presence } from './presence/presence.js';
 import { RequestClient } from './requests/request-client.js';
@@ -33,6 +34,8 @@ export interface BusParts {
   work: WorkTracker;
   stats: BusStats;
   metrics: EventMetrics;
+  /** Who watches the bus at work (`bus.observe()`). */
+  observers: Observers;
   transport: Transport;
   /** The hooks handed to `transport.start()`. */
   transportEvents: TransportEvents;
@@ -61,7 +64,8 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   // Owned by the bus as a whole: every part below reports, counts and is tracked through these.
   const lifecycle = new BusLifecycle();
   const status = new StatusTracker();
-  const reporter = new FailureReporter({ onError: options.onError, logger: options.logger, source });
+  const observers = new Observers();
+  const reporter = new FailureReporter({ onError: options.onError, logger: options.logger, source, observers });
   const work = new WorkTracker((error) => reporter.report({ kind: 'transport', error }));
   const stats = emptyStats();
   const metrics = new EventMetrics();
@@ -70,7 +74,7 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
 
   // Receiving events.
   const acks = new DeliveryAcks({ source, transport });
-  const deadLetters = new DeadLetters({ instanceId, transport, publishTimeoutMs, stats, reporter });
+  const deadLetters = new DeadLetters({ instanceId, transport, publishTimeoutMs, stats, reporter, observers });
   const failures = new FailureSettlement({ transport, publishTimeoutMs, deadLetters, stats, reporter });
   const dispatcher = new Dispatcher({
     self,
@@ -86,6 +90,7 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
     failures,
     acks,
     tracing,
+    observers,
   });
   const consumers = { registry, prefetch, transport, dispatcher, work, reporter };
   const broadcastQueue = `remit.instance.${service}.${instanceId}`;
@@ -93,7 +98,7 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
     ...consumers,
     queue: { kind: 'broadcast', name: broadcastQueue, expiresMs: options.stableInstance ? options.instanceQueueExpiresMs : null },
   });
-  const groups = new GroupConsumers({ ...consumers, deliveryLimit: options.groupDeliveryLimit });
+  const groups = new GroupConsumers({ ...consumers, deliveryLimit: options.groupDeliveryLimit, namespace: options.transport.namespace });
   const subscriptions = new Subscriptions({ service, registry, retry: options.retry, groups, broadcast, lifecycle, status, stats, reporter });
 
   // Who is out there; acks for `publish(…, { ack: true })` come back on the presence queue.
@@ -109,7 +114,7 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   });
 
   // Sending events, requests and replies.
-  const common = { source, codec: options.codec, codecs, maxPayloadBytes, tracing };
+  const common = { source, codec: options.codec, codecs, maxPayloadBytes, tracing, observers };
   const publisher = new EventPublisher({
     ...common,
     publishTimeoutMs,
@@ -137,5 +142,5 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   });
 
   const transportEvents = new TransportEvents({ lifecycle, status, stats, reporter, presence, requests, publisher });
-  return { lifecycle, status, reporter, work, stats, metrics, transport, transportEvents, subscriptions, groups, broadcast, presence, publisher, requests, server };
+  return { lifecycle, status, reporter, work, stats, metrics, observers, transport, transportEvents, subscriptions, groups, broadcast, presence, publisher, requests, server };
 }

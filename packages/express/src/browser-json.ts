@@ -12,7 +12,7 @@ export function toBrowserJson(payload: unknown): string {
 }
 
 // Date needs no case: JSON.stringify calls its toJSON before the replacer sees it.
-function browserValue(_key: string, value: unknown): unknown {
+export function browserValue(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Map) return [...value.entries()];
   if (value instanceof Set) return [...value];

@@ -9,3 +9,6 @@ export { metrics } from './metrics.js';
 export type { MetricsOptions } from './metrics.js';
 export { toBrowserJson } from './browser-json.js';
 export type { Register, RegisteredEvents, RegisteredRequests } from './request-bus.js';
+export { gateway } from './gateway.js';
+export type { GatewayOptions, RequestSchema } from './gateway.js';
+export type { GatewayErrorBody } from './gateway-errors.js';

@@ -1,6 +1,6 @@
 import { createBus, memory, memoryBroker } from '@remit/core';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eventStream, health, toBrowserJson } from '../src/index.js';
 import { readStream, serve } from './http.js';
 
@@ -79,7 +79,10 @@ describe('eventStream() on the memory transport', () => {
     expect((await fetch(url)).status).toBe(503);
   });
 
-  it('leaves out events whose serializer throws, and keeps streaming', async () => {
+  it('leaves out events whose serializer throws, warns, and keeps streaming', async () => {
+    // The warning is expected: checked here, kept off the test output.
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    cleanups.push(async () => void warn.mockRestore());
     const { other, url } = await setup({
       serialize: (payload) => {
         if (payload === 'bad') throw new Error('no');
@@ -94,6 +97,7 @@ describe('eventStream() on the memory transport', () => {
     const body = await text;
     expect(body).not.toContain('bad');
     expect(body).toContain('data: "good"');
+    expect(warn.mock.calls.map(([message]) => String(message))).toEqual(['remit: could not serialize "note.added" for the event stream (no); it was not sent.']);
   });
 
   it('rejects invalid options with a ConfigError naming the field', () => {

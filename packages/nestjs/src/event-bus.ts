@@ -3,12 +3,14 @@ import type {
   AnyEventHandler,
   Bus,
   BusHealth,
+  BusObserver,
   BusStats,
   CloseOptions,
   DeliveryReport,
   EventHandler,
   HandleOptions,
   InstanceInfo,
+  Observation,
   PresenceChange,
   EventMap,
   EventName,
@@ -143,6 +145,11 @@ export class EventBus<E extends object = EventMap, R extends RequestShape<R> = R
 
   onStatus(listener: (change: StatusChange) => void): Unsubscribe {
     return this.#bus.onStatus(listener);
+  }
+
+  /** Watches the bus at work, e.g. for `testHarness([app.get(EventBus)])` from `@remit/testing`. */
+  observe(observer: BusObserver): Observation {
+    return this.#bus.observe(observer);
   }
 
   /** Lets the default codec send and rebuild instances of `cls` (e.g. an event class), on this bus only. */

@@ -17,6 +17,7 @@ import { AmqpConsumers } from './amqp-consumers.js';
 import {
   type AmqpOptions,
   connectionUrls,
+  DEFAULT_EXCHANGE,
   type NormalizedAmqpOptions,
   normalizeAmqpOptions,
   redact,
@@ -31,7 +32,7 @@ import { publishChannel } from './publish-channel.js';
 import { guardHeaderDecoding } from './safe-headers.js';
 import { attemptError, startError, UNGUARDED } from './connect-errors.js';
 import { declareDelayQueue, retryNames } from './delay-topology.js';
-import { declareExchanges, declareMissing, declareQueue, namespaced } from './topology.js';
+import { declareExchanges, declareMissing, declareQueue } from './topology.js';
 
 /** The channels of the current connection. */
 interface LiveChannels {
@@ -237,7 +238,7 @@ class AmqpTransport implements Transport {
 
   consume(spec: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>> {
     if (this.#closing) return Promise.reject(new ClosedError('The AMQP transport'));
-    return this.#consumers.add(namespaced(spec, this.#options), prefetch, onDelivery);
+    return this.#consumers.add(spec, prefetch, onDelivery);
   }
 
   pending(): number {
@@ -283,6 +284,8 @@ export function amqp(options: AmqpOptions): TransportFactory {
   const guarded = guardHeaderDecoding();
   return {
     kind: 'amqp',
+    // Group queues of a bus on another events exchange than the default carry that exchange's name.
+    ...(normalized.exchange === DEFAULT_EXCHANGE ? {} : { namespace: normalized.exchange }),
     create: (context) => new AmqpTransport(normalized, context, guarded),
   };
 }

@@ -2,19 +2,8 @@ import type { Channel } from 'amqplib';
 import type { QueueSpec, WireMessage } from '../transport.js';
 import { Header } from '../wire/headers.js';
 import { ConfigError } from '../errors.js';
-import { DEFAULT_EXCHANGE, type NormalizedAmqpOptions } from './amqp-options.js';
+import type { NormalizedAmqpOptions } from './amqp-options.js';
 import { bindForRetries, declareDelayQueue, declareRetryExchanges } from './delay-topology.js';
-
-/**
- * The name a queue is declared under. A group queue of a bus on another events exchange than the
- * default carries that exchange (`remit.group.<group>@<exchange>`), so two systems sharing a broker
- * never share a group queue by accident; on the default exchange it stays `remit.group.<group>`,
- * as existing deployments have it.
- */
-export function namespaced(spec: QueueSpec, options: Pick<NormalizedAmqpOptions, 'exchange'>): QueueSpec {
-  if (spec.kind !== 'group' || options.exchange === DEFAULT_EXCHANGE) return spec;
-  return { ...spec, name: `${spec.name}@${options.exchange}` };
-}
 
 /**
  * The event, request and presence exchanges, the dead-letter exchange with its queue, and the

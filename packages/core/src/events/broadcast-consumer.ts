@@ -5,6 +5,7 @@ import { type ConsumeMode, QueueGate } from '../policies/queue-gate.js';
 import type { QueueSpec, Transport } from '../transport.js';
 import type { Dispatcher, QueueRole } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import type { ObservedQueue } from '../observe/bus-activity.js';
 
 type Cancel = () => Promise<void>;
 
@@ -66,6 +67,11 @@ export class BroadcastConsumer {
     this.#active = true;
     if (this.gate.mode !== 'paused') this.#consumer = this.#consume(this.gate.mode);
     return this.#consumer ?? Promise.resolve();
+  }
+
+  /** The broadcast queue while it is consumed (or being set up), for `bus.observe()`'s receivers. */
+  consuming(): ObservedQueue | null {
+    return this.#consumer && { queue: this.#deps.queue.name, ready: this.#consumer };
   }
 
   /** A broadcast handler was added while consuming: consume now if not yet, and say so. */

@@ -2,8 +2,10 @@ import { MessageEncodingError, toError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { EventCounters } from '../metrics/event-metrics.js';
 import type { Transport, WireMessage } from '../transport.js';
+import type { Observers } from '../observe/observers.js';
 import type { BusStats } from '../types.js';
 import { type DeadLetterDetails, toDeadLetter } from '../wire/dead-letter.js';
+import { eventMeta } from '../wire/envelope.js';
 
 export interface DeadLettersDeps {
   /** Written to `remit-dead-by`. */
@@ -12,6 +14,7 @@ export interface DeadLettersDeps {
   publishTimeoutMs: number;
   stats: BusStats;
   reporter: FailureReporter;
+  observers: Observers;
 }
 
 /**
@@ -40,6 +43,11 @@ export class DeadLetters {
       }
       deps.stats.deadLettered++;
       counters.deadLettered++;
+      if (deps.observers.active) {
+        const meta = eventMeta(message, false);
+        const { reason, error, queue, handler } = details;
+        deps.observers.emit({ kind: 'dead-letter', name: meta.name, meta, reason, error, queue, handler });
+      }
       return true;
     } catch (caught) {
       deps.reporter.report({ kind: 'dead-letter', error: toError(caught), event: details.event ?? message.routingKey });

@@ -17,6 +17,7 @@ import { DedupWindow } from './dedup-window.js';
 import { addressee } from './destinations.js';
 import type { FailureSettlement } from './failure-settlement.js';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry.js';
+import type { Observers } from '../observe/observers.js';
 
 /**
  * Which handlers a queue feeds: this instance's broadcast handlers, or one group's. `released`: a
@@ -51,6 +52,8 @@ export interface DispatcherDeps {
   acks: Pick<DeliveryAcks, 'send'>;
   /** Spans around handlers; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** Hear every delivery and handler run, when the bus is observed (`bus.observe()`). */
+  observers: Observers;
 }
 
 /**
@@ -81,6 +84,7 @@ export class Dispatcher {
     const deps = this.#deps;
     // A closing ordered group starts nothing more: the broker requeues this, in order, when the channel closes.
     if (role.kind === 'group' && role.released) return;
+    if (deps.observers.active) delivery = deps.observers.delivery(delivery);
     deps.stats.received++;
     const { message } = delivery;
     const { headers } = message.properties;
@@ -155,10 +159,11 @@ export class Dispatcher {
   ): Promise<RunOutcome> {
     if (handlers.length === 0) return Promise.resolve('handled');
     const tracing = this.#deps.tracing;
-    if (tracing?.enabled) {
-      return tracing.process(event, message, queue, group, (span) => this.#run(handlers, event, message, queue, retryQueue, counters, span));
-    }
-    return this.#run(handlers, event, message, queue, retryQueue, counters, undefined);
+    const running = tracing?.enabled
+      ? tracing.process(event, message, queue, group, (span) => this.#run(handlers, event, message, queue, retryQueue, counters, span))
+      : this.#run(handlers, event, message, queue, retryQueue, counters, undefined);
+    if (this.#deps.observers.active) this.#deps.observers.emit({ kind: 'handle', event, queue, done: running });
+    return running;
   }
 
   async #run(

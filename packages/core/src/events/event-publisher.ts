@@ -11,12 +11,13 @@ import type { Tracing } from '../tracing/tracing.js';
 import type { Transport, WireMessage } from '../transport.js';
 import type { AckPublishOptions, BusStats, Destination, PublishOptions } from '../types.js';
 import type { Codec, CodecLookup } from '../wire/codecs.js';
-import { type EnvelopeSource, fromWireMessage, toWireMessage } from '../wire/envelope.js';
+import { type EnvelopeSource, eventMeta, fromWireMessage, toWireMessage } from '../wire/envelope.js';
 import { Header } from '../wire/headers.js';
 import { encodePayload } from '../wire/payload.js';
 import { destinationHeaders, matches, parseDestination } from './destinations.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import type { Observers } from '../observe/observers.js';
 
 const DEFAULT_ACK_TIMEOUT_MS = 5000;
 const ACK_TIMEOUT_RANGE = { min: 1, max: 2 ** 31 - 1 };
@@ -45,6 +46,8 @@ export interface EventPublisherDeps {
   reporter: FailureReporter;
   /** A PRODUCER span per publish; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** Hear every event sent, when the bus is observed (`bus.observe()`). */
+  observers: Observers;
 }
 
 /**
@@ -110,7 +113,9 @@ export class EventPublisher {
     try {
       // Inside the try: should reading the event back for local handlers throw, the span still ends.
       if (local) this.#runLocal(name, message, counters, acks ? (handled) => deps.acks.record(id, self, handled ? 'handled' : 'failed') : undefined);
-      await deps.transport.publish({ message, target: 'events', timeoutMs: deps.publishTimeoutMs });
+      const sent = deps.transport.publish({ message, target: 'events', timeoutMs: deps.publishTimeoutMs });
+      if (deps.observers.active) deps.observers.emit({ kind: 'send', event: { name, payload, meta: eventMeta(message, false) }, done: sent });
+      await sent;
     } catch (error) {
       acks?.cancel();
       span?.fail(error);

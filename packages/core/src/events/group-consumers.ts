@@ -5,6 +5,7 @@ import { type ConsumeMode, QueueGate } from '../policies/queue-gate.js';
 import type { Transport } from '../transport.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import type { ObservedQueue } from '../observe/bus-activity.js';
 
 type Cancel = () => Promise<void>;
 
@@ -13,6 +14,8 @@ export interface GroupConsumersDeps {
   prefetch: number;
   /** Broker-side deliveries of one message before its group queue dead-letters it (`x-delivery-limit`). */
   deliveryLimit: number;
+  /** The transport's namespace for shared queue names. */
+  namespace?: string | undefined;
   transport: Pick<Transport, 'consume'>;
   dispatcher: Pick<Dispatcher, 'dispatch'>;
   /** Keeps close() waiting for running handlers. */
@@ -20,9 +23,13 @@ export interface GroupConsumersDeps {
   reporter: FailureReporter;
 }
 
-/** The durable queue a group's instances share. */
-export function groupQueueName(group: string): string {
-  return `remit.group.${group}`;
+/**
+ * The durable queue a group's instances share: `remit.group.<group>`, and `@<namespace>` on a
+ * transport that has one (an events exchange other than the default), so two systems sharing a
+ * broker never share a group queue by accident.
+ */
+export function groupQueueName(group: string, namespace?: string): string {
+  return namespace === undefined ? `remit.group.${group}` : `remit.group.${group}@${namespace}`;
 }
 
 interface GroupState {
@@ -72,6 +79,15 @@ export class GroupConsumers {
     state.ordered = this.#deps.registry.groupEntries(group).some((entry) => entry.policy.orderBy !== null);
     if (state.gate.mode !== 'paused') state.consumer = this.#consume(group, state, state.gate.mode);
     return state.consumer ?? Promise.resolve();
+  }
+
+  /** The group queues consumed (or being set up), for `bus.observe()`'s receivers. */
+  consuming(): ObservedQueue[] {
+    const consumed: ObservedQueue[] = [];
+    for (const [group, state] of this.#groups) {
+      if (state.consumer) consumed.push({ queue: groupQueueName(group, this.#deps.namespace), ready: state.consumer });
+    }
+    return consumed;
   }
 
   /** Cancels the consumers of groups that have no handler left on this instance. */
@@ -141,7 +157,7 @@ export class GroupConsumers {
 
   #consume(group: string, state: GroupState, mode: ConsumeMode): Promise<Cancel | null> {
     const { transport, prefetch, deliveryLimit, dispatcher, work } = this.#deps;
-    const spec = { kind: 'group', name: groupQueueName(group), deliveryLimit, singleActiveConsumer: state.ordered } as const;
+    const spec = { kind: 'group', name: groupQueueName(group, this.#deps.namespace), deliveryLimit, singleActiveConsumer: state.ordered } as const;
     // A probing breaker lets one event through at a time.
     return transport
       .consume(spec, mode === 'probing' ? 1 : prefetch, (delivery) => work.track(dispatcher.dispatch(delivery, state.role)))

@@ -1,6 +1,7 @@
 import { checkEventName, checkHeaders, integer, rejectUnknownKeys, requireRecord } from '../config-checks.js';
 import type { Codec, CodecLookup } from '../wire/codecs.js';
-import { type EnvelopeSource, toWireMessage } from '../wire/envelope.js';
+import { type EnvelopeSource, eventMeta, toWireMessage } from '../wire/envelope.js';
+import type { Observers } from '../observe/observers.js';
 import { ConfigError, ConnectionError, NoResponderError, RequestTimeoutError } from '../errors.js';
 import { encodePayload } from '../wire/payload.js';
 import { readReply } from '../wire/reply.js';
@@ -17,6 +18,8 @@ export interface RequestClientDeps {
   transport: Pick<Transport, 'send'>;
   /** A CLIENT span per request; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** Hear every request, when the bus is observed (`bus.observe()`). */
+  observers: Observers;
 }
 
 /** Where a request waits for its reply, as seen by the request itself. */
@@ -130,12 +133,14 @@ export class RequestClient {
     // The request's own id correlates its reply: unique, and one UUID fewer per request.
     const correlationId = message.properties.messageId ?? '';
     message.properties.correlationId = correlationId;
-    return new Promise((resolve, reject) => {
+    const replied = new Promise((resolve, reject) => {
       const entry = new PendingRequest(this.#waiting, correlationId, name, message, timeoutMs, Date.now() + timeoutMs, signal, resolve, reject);
       if (deps.tracing?.enabled) entry.span = deps.tracing.request(message);
       this.#waiting.pending.set(correlationId, entry);
       this.#send(entry);
     });
+    if (deps.observers.active) deps.observers.emit({ kind: 'request', request: { name, payload, meta: eventMeta(message, false) }, done: replied });
+    return replied;
   }
 
   #send(entry: PendingRequest): void {

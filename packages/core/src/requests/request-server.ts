@@ -5,11 +5,12 @@ import type { FailureReporter } from '../failure-reporter.js';
 import type { BusLifecycle } from '../lifecycle/bus-lifecycle.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
 import type { Tracing } from '../tracing/tracing.js';
-import type { Delivery, QueueSpec, Transport } from '../transport.js';
+import type { Delivery, QueueSpec, Transport, WireMessage } from '../transport.js';
 import type { Unsubscribe } from '../types.js';
 import type { Codec, CodecLookup } from '../wire/codecs.js';
 import { type DecodedEvent, type EnvelopeSource, fromWireMessage } from '../wire/envelope.js';
 import { encodePayload } from '../wire/payload.js';
+import type { Observers } from '../observe/observers.js';
 import { errorBody, NO_HANDLER_CODE, type Reply, toReplyMessage } from '../wire/reply.js';
 import type { HandleOptions, RequestHandler } from './request-types.js';
 
@@ -31,6 +32,8 @@ export interface RequestServerDeps {
   reporter: FailureReporter;
   /** A SERVER span around each request handler; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** Hear every request served, when the bus is observed (`bus.observe()`). */
+  observers: Observers;
 }
 
 interface Served {
@@ -146,8 +149,16 @@ export class RequestServer {
       const error = { name: 'NoResponderError', message: `instance ${deps.source.instanceId} has no handler for it`, code: NO_HANDLER_CODE };
       return { status: 'error', codec: 'json', body: errorBody(error, false) };
     }
+    const answering = this.#run(served, request, delivery.queue, message);
+    if (deps.observers.active) deps.observers.emit({ kind: 'serve', request, done: answering });
+    return answering;
+  }
+
+  /** Runs the request's handler; its result, or what it threw, is the reply. */
+  async #run(served: Served, request: DecodedEvent, queue: string, message: WireMessage): Promise<Reply> {
+    const deps = this.#deps;
     try {
-      const result = await (deps.tracing?.enabled ? deps.tracing.serve(request, message, delivery.queue, served.fn) : served.fn(request.payload, request.meta));
+      const result = await (deps.tracing?.enabled ? deps.tracing.serve(request, message, queue, served.fn) : served.fn(request.payload, request.meta));
       return { status: 'ok', codec: deps.codec.name, body: encodePayload(deps.codec, `reply to ${request.name}`, result, deps.maxPayloadBytes) };
     } catch (caught) {
       deps.reporter.report({ kind: 'request', error: toError(caught), event: request.name, id: request.meta.id, handler: served.label });

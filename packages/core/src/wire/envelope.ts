@@ -126,19 +126,16 @@ export function fromWireMessage(
     if (cause instanceof DecodeError) throw cause;
     throw new DecodeError('decode-failed', `The "${codecName}" codec could not decode the body.`, { cause });
   }
-  return {
-    name,
-    payload,
-    meta: eventMeta(message, id, name, options.redelivered),
-  };
+  return { name, payload, meta: eventMeta(message, options.redelivered) };
 }
 
-function eventMeta(message: WireMessage, id: string, name: string, redelivered: boolean): EventMeta {
+/** The `meta` handlers get for a message: what its properties and headers say of it. */
+export function eventMeta(message: WireMessage, redelivered: boolean): EventMeta {
   const { properties } = message;
   const { headers } = properties;
   const meta: { -readonly [K in keyof EventMeta]: EventMeta[K] } = {
-    id,
-    name,
+    id: properties.messageId ?? '',
+    name: properties.type || message.routingKey,
     service: properties.appId ?? 'unknown',
     instance: text(headers[Header.instance]) ?? 'unknown',
     publishedAt: publishedAt(message),
