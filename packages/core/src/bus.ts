@@ -13,6 +13,7 @@ import type {
   BusHealth,
   BusStats,
   CloseOptions,
+  EncodedEvent,
   EventHandler,
   EventMap,
   EventName,
@@ -72,6 +73,15 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
     // Not async: the publisher's publish is, and a second wrapper would cost a promise per event.
     if (this.#parts.lifecycle.refusing) return Promise.reject(new ClosedError());
     return this.#parts.publisher.publish(name, payload, options);
+  }
+
+  async encode<K extends EventName<E>>(name: K, payload: P[K], options: PublishOptions = {}): Promise<EncodedEvent> {
+    return this.#parts.publisher.encode(name, payload, options);
+  }
+
+  async publishEncoded(event: EncodedEvent, options: PublishOptions = {}): Promise<void> {
+    if (this.#parts.lifecycle.refusing) throw new ClosedError();
+    await this.#parts.publisher.publishEncoded(event, options);
   }
 
   // ── requests and presence ───────────────────────────────────────────────────────────────────

@@ -61,6 +61,7 @@ export type {
   HeaderValue,
   PublishOptions,
   AckPublishOptions,
+  EncodedEvent,
   Destination,
   SubscribeOptions,
   CloseOptions,

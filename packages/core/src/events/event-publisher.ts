@@ -1,5 +1,5 @@
 import { checkEventName, checkHeaders, integer, rejectUnknownKeys, requireRecord } from '../config-checks.js';
-import { ConfigError, RemitError } from '../errors.js';
+import { ConfigError, PayloadTooLargeError, RemitError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
 import type { EventCounters, EventMetrics } from '../metrics/event-metrics.js';
@@ -9,7 +9,7 @@ import type { DeliveryReport, InstanceRef } from '../presence/presence-types.js'
 import { checkOutgoing, type SchemaLookup } from '../schemas/schema-validation.js';
 import type { Tracing } from '../tracing/tracing.js';
 import type { Transport, WireMessage } from '../transport.js';
-import type { AckPublishOptions, BusStats, PublishOptions } from '../types.js';
+import type { AckPublishOptions, BusStats, EncodedEvent, HeaderValue, PublishOptions } from '../types.js';
 import type { Codec, CodecLookup } from '../wire/codecs.js';
 import { type EnvelopeSource, fromWireMessage, toWireMessage } from '../wire/envelope.js';
 import { Header } from '../wire/headers.js';
@@ -20,7 +20,9 @@ import type { HandlerRegistry } from './handler-registry.js';
 
 const DEFAULT_ACK_TIMEOUT_MS = 5000;
 const ACK_TIMEOUT_RANGE = { min: 1, max: 2 ** 31 - 1 };
-const PUBLISH_KEYS = ['local', 'headers', 'persistent', 'to', 'ack', 'timeoutMs'];
+const PUBLISH_KEYS = ['local', 'headers', 'persistent', 'to', 'ack', 'timeoutMs', 'id'];
+/** AMQP's `messageId` is a short string: at most 255 bytes. */
+const MAX_ID_BYTES = 255;
 
 export interface EventPublisherDeps {
   source: EnvelopeSource;
@@ -45,6 +47,14 @@ export interface EventPublisherDeps {
   tracing?: Tracing | undefined;
 }
 
+/** Publish options after their checks. */
+interface CheckedOptions {
+  headers: Record<string, HeaderValue> | undefined;
+  to: ReturnType<typeof parseDestination>;
+  ack: boolean;
+  ackTimeoutMs: number;
+}
+
 /**
  * `publish()`: checks and encodes the event, addresses it (`to`), runs this instance's own
  * broadcast handlers directly, sends it through the transport, and with `ack: true` collects who
@@ -61,7 +71,33 @@ export class EventPublisher {
   }
 
   async publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions): Promise<DeliveryReport | undefined> {
+    const checked = this.#checkOptions(name, options);
+    const body = await this.#encodeChecked(name, payload);
+    return this.#send(name, body, this.#deps.codec.name, options, checked);
+  }
+
+  /** What `publish` checks and encodes, without sending: for a publisher that sends later (an outbox). */
+  async encode(name: string, payload: unknown, options: PublishOptions): Promise<EncodedEvent> {
+    this.#checkOptions(name, options);
+    return { name, codec: this.#deps.codec.name, body: await this.#encodeChecked(name, payload) };
+  }
+
+  /** Sends an event `encode` built (here or in another process with the same codecs), as `publish` would. */
+  async publishEncoded(event: EncodedEvent, options: PublishOptions): Promise<DeliveryReport | undefined> {
     const deps = this.#deps;
+    const { name, codec, body } = requireRecord('event', event);
+    checkEventName(name);
+    const checked = this.#checkOptions(name, options);
+    if (typeof codec !== 'string' || deps.codecs(codec) === undefined) {
+      throw new ConfigError('event.codec', `expected the name of a codec this bus knows (${deps.codec.name} or json), got ${JSON.stringify(codec)}.`);
+    }
+    if (!Buffer.isBuffer(body)) throw new ConfigError('event.body', 'expected a Buffer, as encode() returns.');
+    if (body.length > deps.maxPayloadBytes) throw new PayloadTooLargeError(name, body.length, deps.maxPayloadBytes);
+    return this.#send(name, body, codec, options, checked);
+  }
+
+  /** The checks of an event name and publish options, each throwing ConfigError naming the field. */
+  #checkOptions(name: unknown, options: PublishOptions | AckPublishOptions): CheckedOptions {
     checkEventName(name);
     rejectUnknownKeys('', requireRecord('options', options), PUBLISH_KEYS);
     const headers = checkHeaders(options.headers);
@@ -71,6 +107,16 @@ export class EventPublisher {
     const timeoutMs = 'timeoutMs' in options ? options.timeoutMs : undefined;
     if (timeoutMs !== undefined && !ack) throw new ConfigError('timeoutMs', 'applies only with ack: true (how long to wait for acks).');
     const ackTimeoutMs = integer('timeoutMs', timeoutMs, DEFAULT_ACK_TIMEOUT_MS, ACK_TIMEOUT_RANGE);
+    const id = options.id;
+    if (id !== undefined && (typeof id !== 'string' || id.length === 0 || Buffer.byteLength(id) > MAX_ID_BYTES)) {
+      throw new ConfigError('id', `an event id is a non-empty string of at most ${MAX_ID_BYTES} bytes.`);
+    }
+    return { headers, to, ack, ackTimeoutMs };
+  }
+
+  /** Checks the payload against its schema, then encodes it within maxPayloadBytes. */
+  async #encodeChecked(name: string, payload: unknown): Promise<Buffer> {
+    const deps = this.#deps;
     const schema = deps.schemas?.get(name);
     if (schema !== undefined) {
       // The payload as given goes on the wire: every receiver with the schema parses it the same way,
@@ -78,13 +124,25 @@ export class EventPublisher {
       const checking = checkOutgoing(schema, name, payload);
       if (checking !== undefined) await checking;
     }
+    return encodePayload(deps.codec, name, payload, deps.maxPayloadBytes);
+  }
+
+  async #send(
+    name: string,
+    body: Buffer,
+    codec: string,
+    options: PublishOptions | AckPublishOptions,
+    { headers, to, ack, ackTimeoutMs }: CheckedOptions,
+  ): Promise<DeliveryReport | undefined> {
+    const deps = this.#deps;
     const message = toWireMessage(deps.source, {
       name,
-      body: encodePayload(deps.codec, name, payload, deps.maxPayloadBytes),
-      codec: deps.codec.name,
+      body,
+      codec,
       headers,
       persistent: options.persistent ?? true,
       control: to || ack ? { ...destinationHeaders(to), ...(ack ? { [Header.ackTo]: deps.presence.queue } : {}) } : undefined,
+      id: options.id,
     });
     const self = this.#self;
     const local = options.local !== false && matches(to, self);
