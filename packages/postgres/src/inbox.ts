@@ -38,20 +38,20 @@ export function inboxHandler<T>(
   }
   const { pool, tables, counters } = deps;
   const run = async (payload: T, meta: EventMeta): Promise<void> => {
-    await withTransaction(pool, async (tx) => {
+    const ran = await withTransaction(pool, async (tx) => {
       // Waits for a concurrent run of the same event to commit or roll back, then skips or proceeds.
       const recorded = await tx
         .query(`INSERT INTO ${tables.inbox} (handler, id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [name, meta.id])
         .catch((error: unknown) => {
           throw explainMissingTable(error, tables.inbox);
         });
-      if (recorded.rowCount === 0) {
-        counters.duplicates++;
-        return;
-      }
+      if (recorded.rowCount === 0) return false;
       await handler(payload, meta, tx);
+      return true;
     });
-    counters.handled++;
+    // Counted once committed: a rolled-back run counts as neither.
+    if (ran) counters.handled++;
+    else counters.duplicates++;
   };
   // remit names handlers after their function: dead letters and metrics then show the inbox name.
   Object.defineProperty(run, 'name', { value: name });
