@@ -19,6 +19,11 @@ export class TestSchema {
   readonly name = unique('test_outbox').replace(/[^a-z0-9_]/g, '_');
   readonly #pools: pg.Pool[] = [];
 
+  /** A unique schema name, not created: for a program under test that creates its schema itself. */
+  static reserve(): TestSchema {
+    return new TestSchema();
+  }
+
   static async create(): Promise<TestSchema> {
     const schema = new TestSchema();
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
