@@ -109,6 +109,32 @@ describe('postgresOutbox: an event is sent if and only if its transaction commit
     const closedOutbox = await world.outbox(bus, { pool, migrate: false });
     await expect(closedOutbox.start()).rejects.toMatchObject({ reason: 'pool-closed' });
   });
+  it('publishAll() writes many events in one statement, in order, or none when one is refused', async () => {
+    const { schema } = await setUp();
+    const bus = world.bus('orders');
+    const receiver = world.bus('billing');
+    const { seen, handler } = world.collect<Events['seq']>();
+    receiver.on('seq', handler);
+    await Promise.all([bus.start(), receiver.start()]);
+    const outbox = await world.outbox(bus);
+    const pool = schema.pool();
+    const refused = await withTransaction(pool, (tx) =>
+      outbox.publishAll(tx, [
+        { name: 'seq', payload: { tx: 0, i: 0 } },
+        { name: 'seq', payload: { tx: 0, i: 1 }, options: { headers: { 'remit-bad': 1 } } },
+      ]),
+    ).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect(await schema.count('remit_outbox')).toBe(0);
+
+    // 1,500 rows: more than one INSERT statement (1,000 rows each).
+    const ids = await withTransaction(pool, (tx) => outbox.publishAll(tx, Array.from({ length: 1500 }, (_, i) => ({ name: 'seq' as const, payload: { tx: 1, i } }))));
+    expect(new Set(ids).size).toBe(1500);
+    await outbox.start();
+    await waitFor('all 1500', () => seen.length === 1500);
+    expect(seen.map(({ payload }) => payload.i)).toEqual(Array.from({ length: 1500 }, (_, i) => i));
+    expect(seen.map(({ meta }) => meta.id)).toEqual(ids);
+  });
 });
 
 describe('the relay', () => {

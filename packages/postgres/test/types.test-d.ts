@@ -39,3 +39,14 @@ test('a bus without a map takes any name and payload', () => {
   const outbox = postgresOutbox({ bus, pool });
   void outbox.publish(tx, 'anything', 42);
 });
+
+test('publishAll() takes events of the map, each with its own payload type', () => {
+  const bus = createBus<Events>({ service: 'orders', transport: memory() });
+  const outbox = postgresOutbox({ bus, pool });
+  void outbox.publishAll(tx, [
+    { name: 'order.placed', payload: { id: '1', at: new Date() } },
+    { name: 'cache.cleared', payload: { keys: ['a'] }, options: { headers: { tenant: 't' } } },
+  ]);
+  // @ts-expect-error: the payload of another event
+  void outbox.publishAll(tx, [{ name: 'order.placed', payload: { keys: ['a'] } }]);
+});
