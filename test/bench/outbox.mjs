@@ -62,10 +62,20 @@ async function counter(url, exchange, expected) {
 async function round({ mode, url, pgUrl, count, writers, perTx }) {
   const s = await setting(url, pgUrl);
   const consumer = await counter(url, s.exchange, count);
-  const child = benchChild('outbox-child.mjs', { role: mode === 'outbox' ? 'relay' : 'direct', url, exchange: s.exchange, pgUrl, schema: s.schema, count });
+  const drain = mode === 'drain';
+  if (drain) {
+    for (let from = 0; from < count; from += 1000) {
+      const seqs = Array.from({ length: Math.min(1000, count - from) }, (_, n) => from + n);
+      await withTransaction(s.pool, (tx) => s.outbox.publishAll(tx, seqs.map((seq) => ({ name: 'bench', payload: plainPayload(seq) }))));
+    }
+  }
+  const child = benchChild('outbox-child.mjs', { role: mode === 'direct' ? 'direct' : 'relay', url, exchange: s.exchange, pgUrl, schema: s.schema, count, drain });
   await child.next('ready');
   let first;
-  if (mode === 'direct') {
+  if (drain) {
+    child.proc.send({ type: 'go' });
+    first = (await child.next('go')).first;
+  } else if (mode === 'direct') {
     child.proc.send({ type: 'go' });
     first = (await child.next('done')).first;
   } else {
@@ -78,7 +88,9 @@ async function round({ mode, url, pgUrl, count, writers, perTx }) {
           next += perTx;
           await withTransaction(s.pool, async (tx) => {
             await tx.query('INSERT INTO orders (total) VALUES ($1)', [perTx]);
-            for (let seq = from; seq < Math.min(from + perTx, count); seq++) await s.outbox.publish(tx, 'bench', plainPayload(seq));
+            const seqs = Array.from({ length: Math.min(perTx, count - from) }, (_, n) => from + n);
+            if (seqs.length === 1) await s.outbox.publish(tx, 'bench', plainPayload(from));
+            else await s.outbox.publishAll(tx, seqs.map((seq) => ({ name: 'bench', payload: plainPayload(seq) })));
           });
         }
       }),
@@ -86,7 +98,7 @@ async function round({ mode, url, pgUrl, count, writers, perTx }) {
   }
   const last = await consumer.done;
   const exited = new Promise((resolve) => (child.proc.exitCode === null ? child.proc.once('exit', resolve) : resolve()));
-  if (mode === 'outbox') child.proc.send({ type: 'stop' });
+  if (mode !== 'direct') child.proc.send({ type: 'stop' });
   await exited;
   await consumer.bus.close();
   await s.drop();
@@ -142,7 +154,8 @@ export async function outboxBench({ quick, url = process.env.AMQP_URL ?? 'amqp:/
   const count = quick ? 2_000 : 20_000;
   const shapes = [
     { label: '8 writers, 1 event per transaction', writers: 8, perTx: 1 },
-    { label: '4 writers, 10 events per transaction', writers: 4, perTx: 10 },
+    { label: '4 writers, 10 events per transaction (publishAll)', writers: 4, perTx: 10 },
+    { label: '4 writers, 100 events per transaction (publishAll)', writers: 4, perTx: 100 },
   ];
   console.log(`outbox (@remit/postgres) vs direct bus.publish, ${rounds} rounds of ${fmt(count)} plain events, PostgreSQL at ${new URL(pgUrl).host}`);
   console.log('direct: one process, bus.publish with 1000 in flight. outbox: writers commit rows, a relay process (default options) publishes them; both to one consumer bus.');
@@ -159,6 +172,15 @@ export async function outboxBench({ quick, url = process.env.AMQP_URL ?? 'amqp:/
     console.log(`| ${shape.label} | ${span('direct')} | ${span('outbox')} | ${ratio.toFixed(2)} |`);
     results.push({ ...shape, direct: median(rates.direct), outbox: median(rates.outbox), ratio });
   }
+  // The relay on its own: a backlog of `count` committed rows, from relay start to the last event handled.
+  const drains = { direct: [], drain: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of r % 2 === 0 ? ['direct', 'drain'] : ['drain', 'direct']) drains[mode].push(await round({ mode, url, pgUrl, count }));
+  }
+  const drainSpan = (mode) => `${fmt(median(drains[mode]))} (${fmt(Math.min(...drains[mode]))}–${fmt(Math.max(...drains[mode]))})`;
+  const drainRatio = median(drains.drain) / median(drains.direct);
+  console.log(`| relay alone, draining ${fmt(count)} committed rows | ${drainSpan('direct')} | ${drainSpan('drain')} | ${drainRatio.toFixed(2)} |`);
+  results.push({ label: 'relay drain', direct: median(drains.direct), outbox: median(drains.drain), ratio: drainRatio });
 
   const latencyCount = quick ? 200 : 1_000;
   const timings = await commitLatency({ url, pgUrl, count: latencyCount });
