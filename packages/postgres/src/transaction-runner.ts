@@ -10,15 +10,14 @@ export interface PgQueryable {
   query(text: string, values?: unknown[]): Promise<unknown>;
 }
 
-/** A Kysely transaction (`db.transaction().execute(async (trx) => …)`), as far as the outbox uses it. */
+/**
+ * A Kysely transaction (`db.transaction().execute(async (trx) => …)`), as far as the outbox uses it:
+ * its public `executeQuery`, given a compiled raw query (the parameter is `never` here so that every
+ * Kysely version's signature fits).
+ */
 export interface KyselyTransactionLike {
   readonly isTransaction: boolean;
-  executeQuery(query: {
-    readonly sql: string;
-    readonly parameters: readonly unknown[];
-    readonly query: { readonly kind: 'RawNode'; readonly sqlFragments: readonly string[]; readonly parameters: readonly unknown[] };
-    readonly queryId: { readonly queryId: string };
-  }): Promise<unknown>;
+  executeQuery(query: never): Promise<unknown>;
 }
 
 /** A Drizzle transaction on drizzle-orm/node-postgres (`db.transaction(async (tx) => …)`). */
