@@ -72,7 +72,10 @@ export class EventPublisher {
 
   async publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions): Promise<DeliveryReport | undefined> {
     const checked = this.#checkOptions(name, options);
-    const body = await this.#encodeChecked(name, payload);
+    // Awaited only for an async schema: otherwise the event reaches the transport in this tick, so
+    // publishes keep their call order and the outbox counts them at once.
+    const encoded = this.#encodeChecked(name, payload);
+    const body = encoded instanceof Promise ? await encoded : encoded;
     return this.#send(name, body, this.#deps.codec.name, options, checked);
   }
 
@@ -114,16 +117,14 @@ export class EventPublisher {
     return { headers, to, ack, ackTimeoutMs };
   }
 
-  /** Checks the payload against its schema, then encodes it within maxPayloadBytes. */
-  async #encodeChecked(name: string, payload: unknown): Promise<Buffer> {
+  /** Checks the payload against its schema, then encodes it within maxPayloadBytes; a promise only for an async schema. */
+  #encodeChecked(name: string, payload: unknown): Buffer | Promise<Buffer> {
     const deps = this.#deps;
     const schema = deps.schemas?.get(name);
-    if (schema !== undefined) {
-      // The payload as given goes on the wire: every receiver with the schema parses it the same way,
-      // which a transformed output could not promise (a string turned into a Date fails z.string()).
-      const checking = checkOutgoing(schema, name, payload);
-      if (checking !== undefined) await checking;
-    }
+    // The payload as given goes on the wire: every receiver with the schema parses it the same way,
+    // which a transformed output could not promise (a string turned into a Date fails z.string()).
+    const checking = schema === undefined ? undefined : checkOutgoing(schema, name, payload);
+    if (checking !== undefined) return checking.then(() => encodePayload(deps.codec, name, payload, deps.maxPayloadBytes));
     return encodePayload(deps.codec, name, payload, deps.maxPayloadBytes);
   }
 
