@@ -107,9 +107,9 @@ describe('outbox faults, every event counted', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const { sent } = await stats(rescuer);
     const lost = ledger.lost(transactions, 100).length;
-    ledger.summary(`relay kill -9 mid-batch (${sentBeforeKill} handled when killed, rescuer sent ${sent})`, {
+    ledger.summary('relay kill -9 right after its 1500th confirm, mid-batch', {
       committed: 4000,
-      sent: sentBeforeKill + sent,
+      sent: `1500+ by the killed relay (${sentBeforeKill} handled when it died) + ${sent} by the rescuer`,
       receiver: receiving,
       lost,
     });
@@ -146,7 +146,7 @@ describe('outbox faults, every event counted', () => {
     const lost = ledger.lost(transactions, 10).length;
     ledger.summary(`two relays, active killed (standby active ${takeoverMs} ms later)`, {
       committed: transactions.length * 10,
-      sent: (await stats(standby)).sent,
+      sent: `${(await stats(standby)).sent} by the survivor, the rest by the killed relay`,
       receiver: receiving,
       lost,
     });

@@ -45,7 +45,7 @@ export class OutboxLedger {
   }
 
   /** The `[fault]` line of the test log. */
-  summary(label: string, counts: { committed: number; sent: number; receiver: Bus<Events>; lost: number }): string {
+  summary(label: string, counts: { committed: number; sent: number | string; receiver: Bus<Events>; lost: number }): string {
     const line =
       `[fault] ${label}: committed ${counts.committed}, sent ${counts.sent}, handled ${this.handled}, ` +
       `duplicates dropped ${counts.receiver.stats().duplicates}, handled twice ${this.duplicates}, lost ${counts.lost}`;
