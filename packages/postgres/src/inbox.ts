@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { ConfigError, type EventHandler, type EventMeta } from '@remit/core';
 import { explainMissingTable } from './errors.js';
 import type { OutboxTables } from './sql-names.js';
-import { withTransaction } from './with-transaction.js';
+import { withTransaction } from './transactions/with-transaction.js';
 
 /** A handler whose database writes go through `tx`, the transaction that also records the event as handled. */
 export type InboxHandler<T> = (payload: T, meta: EventMeta, tx: PoolClient) => unknown;

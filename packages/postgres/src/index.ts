@@ -3,8 +3,8 @@ export type { OutboxEvent, OutboxPublishOptions, OutboxStats } from './postgres-
 export type { PostgresOutboxOptions, OutboxFailure } from './outbox-options.js';
 export type { OutboxBus, EventsOf, PayloadsOf } from './outbox-bus.js';
 export type { InboxHandler, InboxOptions } from './inbox.js';
-export type { RelayStatus } from './relay.js';
-export type { OutboxTransaction, PgQueryable, KyselyTransactionLike, DrizzleTransactionLike } from './transaction-runner.js';
-export { withTransaction } from './with-transaction.js';
+export type { RelayStatus } from './relay/relay.js';
+export type { OutboxTransaction, PgQueryable, KyselyTransactionLike, DrizzleTransactionLike } from './transactions/transaction-runner.js';
+export { withTransaction } from './transactions/with-transaction.js';
 export { OutboxError } from './errors.js';
 export type { OutboxErrorReason } from './errors.js';

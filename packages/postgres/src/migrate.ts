@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { OutboxTables } from './sql-names.js';
-import { withTransaction } from './with-transaction.js';
+import { withTransaction } from './transactions/with-transaction.js';
 
 /**
  * The SQL that creates the outbox and inbox, each statement safe to run again. Exported so a team

@@ -6,9 +6,9 @@ import { inboxHandler, type InboxCounters, type InboxHandler, type InboxOptions 
 import { migrate, outboxSchemaSql } from './migrate.js';
 import type { EncodeEvent, EventsOf, OutboxBus, PayloadsOf } from './outbox-bus.js';
 import { type NormalizedOutboxOptions, normalizeOutboxOptions, type PostgresOutboxOptions } from './outbox-options.js';
-import { Relay, type RelayStatus } from './relay.js';
-import { type OutboxTransaction, sqlRunner } from './transaction-runner.js';
-import { withTransaction } from './with-transaction.js';
+import { Relay, type RelayStatus } from './relay/relay.js';
+import { type OutboxTransaction, sqlRunner } from './transactions/transaction-runner.js';
+import { withTransaction } from './transactions/with-transaction.js';
 
 /** Options of `outbox.publish()`: those of `bus.publish()` that make sense for an event sent later. */
 export interface OutboxPublishOptions {

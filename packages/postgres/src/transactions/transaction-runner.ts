@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '@remit/core';
-import { OutboxError } from './errors.js';
+import { OutboxError } from '../errors.js';
 
 /** Runs one parameterised statement inside the caller's transaction. */
 export type SqlRunner = (text: string, values: unknown[]) => Promise<unknown>;

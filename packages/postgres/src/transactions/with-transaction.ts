@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { OutboxError } from './errors.js';
+import { OutboxError } from '../errors.js';
 
 /** pg-pool's flags, set by `pool.end()`; not in @types/pg. */
 function isEnded(pool: Pool): boolean {

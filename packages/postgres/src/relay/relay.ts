@@ -1,10 +1,10 @@
 import type { Notification, PoolClient } from 'pg';
 import type { Unsubscribe } from '@remit/core';
-import { OutboxError } from './errors.js';
-import type { NormalizedOutboxOptions } from './outbox-options.js';
-import type { OutboxBus } from './outbox-bus.js';
+import { OutboxError } from '../errors.js';
+import type { NormalizedOutboxOptions } from '../outbox-options.js';
+import type { OutboxBus } from '../outbox-bus.js';
 import { type BatchOutcome, sendBatch } from './relay-batch.js';
-import { connectClient } from './with-transaction.js';
+import { connectClient } from '../transactions/with-transaction.js';
 import { sleep, Wakeup } from './wakeup.js';
 
 /** `stopped` before start() and after close(); `standby` while another relay holds the lock. */
@@ -107,6 +107,8 @@ export class Relay {
       await sleep(this.#options.standbyPollMs, this.#stop.signal);
     }
     this.#status = 'stopped';
+    // close() before the relay ever ran: start() must not wait forever (no-op once it resolved).
+    started.reject(new OutboxError('closed', 'The outbox relay was closed before it started.'));
   }
 
   /** One connection's life: listen, wait for the lock, send until closed or the connection is lost. */

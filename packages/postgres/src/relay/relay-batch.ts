@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
 import type { PublishOptions } from '@remit/core';
-import type { OutboxFailure } from './outbox-options.js';
-import type { OutboxBus } from './outbox-bus.js';
-import type { OutboxTables } from './sql-names.js';
+import type { OutboxFailure } from '../outbox-options.js';
+import type { OutboxBus } from '../outbox-bus.js';
+import type { OutboxTables } from '../sql-names.js';
 
 /** Errors after which the bus will never send this row: it goes to `failed` at once. */
 const REFUSED = new Set(['ConfigError', 'PayloadTooLargeError', 'ValidationError', 'DecodeError']);
