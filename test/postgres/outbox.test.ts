@@ -3,6 +3,7 @@ import { OutboxError, type OutboxFailure, withTransaction } from '@remit/postgre
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AMQP_PORT, urlOnPort, waitFor } from '../helpers/broker.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { type Events, order, type Order, OutboxWorld } from './outbox-setup.js';
 
@@ -52,6 +53,11 @@ describe('postgresOutbox: an event is sent if and only if its transaction commit
     expect(seen.map((event) => event.payload.id)).toEqual(['o-1']);
     expect(await schema.count('orders')).toBe(1);
     expect(await outbox.stats()).toMatchObject({ relay: 'active', sent: 1, failed: 0, waiting: 0, failedRows: 0, oldestAgeMs: null });
+    const metrics = parsePrometheusText(await outbox.metrics());
+    expect(sampleValue(metrics, 'remit_outbox_sent_total', { service: 'orders' })).toBe(1);
+    expect(sampleValue(metrics, 'remit_outbox_waiting', { service: 'orders' })).toBe(0);
+    expect(sampleValue(metrics, 'remit_outbox_relay_status', { service: 'orders', status: 'active' })).toBe(1);
+    expect(sampleValue(metrics, 'remit_outbox_relay_status', { service: 'orders', status: 'standby' })).toBe(0);
   });
 
   it('publish() rejects a payload that fails its schema or exceeds maxPayloadBytes inside the transaction, so it rolls back', async () => {

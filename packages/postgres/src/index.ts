@@ -8,3 +8,4 @@ export type { OutboxTransaction, PgQueryable, KyselyTransactionLike, DrizzleTran
 export { withTransaction } from './transactions/with-transaction.js';
 export { OutboxError } from './errors.js';
 export type { OutboxErrorReason } from './errors.js';
+export { outboxMetricFamilies } from './outbox-metrics.js';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { ConfigError, type EventHandler, type EventName, type HeaderValue, type Destination } from '@remit/core';
 import { explainMissingTable } from './errors.js';
+import { outboxPrometheusText } from './outbox-metrics.js';
 import { inboxHandler, type InboxCounters, type InboxHandler, type InboxOptions } from './inbox.js';
 import { migrate, outboxSchemaSql } from './migrate.js';
 import type { EncodeEvent, EventsOf, OutboxBus, PayloadsOf } from './outbox-bus.js';
@@ -174,6 +175,17 @@ export class PostgresOutbox<E extends object = Record<string, unknown>, P = E> i
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * The outbox's metrics as Prometheus text (`remit_outbox_waiting`, `remit_outbox_oldest_age_seconds`,
+   * `remit_outbox_sent_total`, `remit_outbox_relay_status` …), to serve after the bus's.
+   *
+   * @example
+   * app.get('/metrics', async (_req, res) => res.type('text/plain').send(prometheusText(bus) + (await outbox.metrics())));
+   */
+  async metrics(): Promise<string> {
+    return outboxPrometheusText(this.#options.bus.service, await this.stats());
   }
 
   /** The relay's counters and the table's backlog (one query). */
