@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Body, Controller, Inject, Module, Post } from '@nestjs/common';
+import { Body, ConflictException, Controller, Inject, Module, Post } from '@nestjs/common';
 import type { EventMeta } from '@remit/core';
 import { RemitModule } from '@remit/nestjs';
 import { PostgresOutbox } from '@remit/postgres';
@@ -33,7 +33,7 @@ describe('RemitPostgresModule: the outbox in a Nest application', () => {
         const id = await this.outbox.withTransaction(async (tx) => {
           await tx.query('INSERT INTO orders (id, total) VALUES ($1, $2)', [body.id, body.total]);
           const eventId = await this.outbox.publish(tx, 'order.placed', { id: body.id, total: body.total });
-          if (body.fail) throw new Error('rolled back on purpose');
+          if (body.fail) throw new ConflictException('rolled back on purpose');
           return eventId;
         });
         return { id };
@@ -58,7 +58,7 @@ describe('RemitPostgresModule: the outbox in a Nest application', () => {
     const placed = await post({ id: 'n-1', total: 3 });
     expect(placed.status).toBe(201);
     const { id } = (await placed.json()) as { id: string };
-    expect((await post({ id: 'n-2', total: 4, fail: true })).status).toBe(500);
+    expect((await post({ id: 'n-2', total: 4, fail: true })).status).toBe(409);
 
     await waitFor('the event at the receiver', () => seen.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -69,5 +69,25 @@ describe('RemitPostgresModule: the outbox in a Nest application', () => {
 
     await apps.close(app);
     expect((await outbox.stats()).relay).toBe('stopped');
+  });
+
+  it('forRootAsync builds the options from a factory; bad module options fail the bootstrap with ConfigError', async () => {
+    apps = new NestApps();
+    schema = await TestSchema.create();
+    const pool = schema.pool();
+    @Module({
+      imports: [
+        RemitModule.forRoot(apps.options('worker')),
+        RemitPostgresModule.forRootAsync({ useFactory: async () => ({ pool, schema: schema.name, standbyPollMs: 100 }) }),
+      ],
+    })
+    class WorkerModule {}
+    const app = await apps.context(WorkerModule);
+    expect((await app.get<PostgresOutbox>(PostgresOutbox).stats()).relay).toBe('active');
+    await apps.close(app);
+
+    @Module({ imports: [RemitModule.forRoot(apps.options('broken')), RemitPostgresModule.forRoot({ pool, migrate: 'yes' as never })] })
+    class BrokenModule {}
+    await expect(apps.context(BrokenModule)).rejects.toMatchObject({ name: 'ConfigError', field: 'migrate' });
   });
 });
