@@ -9,6 +9,7 @@ import amqplib from 'amqplib';
 import { codecBench } from './codec.mjs';
 import { memoryBench } from './memory.mjs';
 import { requestReplyBench } from './request-reply.mjs';
+import { outboxBench } from './outbox.mjs';
 import { benchChild } from './child.mjs';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -108,6 +109,9 @@ await codecBench(args.quick);
 
 console.log('');
 await requestReplyBench(args.quick, url);
+
+console.log('');
+await outboxBench({ quick: args.quick, url });
 
 console.log('');
 await memoryBench({ quick: args.quick, url });

@@ -55,6 +55,8 @@ describe('topology broken under a running bus', () => {
     await waitFor('the dead letter', async () =>
       withRawChannel(async (channel) => (await channel.checkQueue(topology.deadLetter)).messageCount === 1).catch(() => false),
     );
+    // The queue shows the message a moment before the broker's confirm reaches the bus.
+    await waitFor('the confirm of the dead letter', () => bus.stats().deadLettered === 1);
     expect(bus.stats().deadLettered).toBe(1);
   });
 });

@@ -14,6 +14,7 @@ export default defineProject({
     exclude: ['**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 30_000,
-    globalSetup: ['../helpers/require-broker.ts'],
+    // The outbox test needs PostgreSQL too.
+    globalSetup: ['../helpers/require-broker.ts', '../helpers/require-postgres.ts'],
   },
 });

@@ -10,11 +10,12 @@ import { AMQP_URL, deleteTopology, unique } from '../helpers/broker.js';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const APP = fileURLToPath(new URL('./app/', import.meta.url));
-const PACKAGES = ['core', 'emitter', 'express', 'nestjs', 'cli', 'testing'];
+const PACKAGES = ['core', 'emitter', 'express', 'nestjs', 'cli', 'testing', 'postgres'];
 
 /** The frameworks a team's app brings itself: the same majors the repository tests. */
 const FRAMEWORKS = {
   express: '^5.2.1',
+  pg: '^8.23.1',
   '@nestjs/common': '^12.5.1',
   '@nestjs/core': '^12.5.1',
   'reflect-metadata': '^0.2.2',

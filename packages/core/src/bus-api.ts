@@ -1,7 +1,7 @@
 import type { RegisterableClass } from './wire/codecs.js';
 import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence/presence-types.js';
 import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './requests/request-types.js';
-import type { AckPublishOptions, AnyEventHandler, BusHealth, BusStats, CloseOptions, EventHandler, EventMap, EventName, PublishOptions, StatusChange, Unsubscribe } from './types.js';
+import type { AckPublishOptions, AnyEventHandler, BusHealth, BusStats, CloseOptions, EncodedEvent, EventHandler, EventMap, EventName, PublishOptions, StatusChange, Unsubscribe } from './types.js';
 import type { SubscribeOptions } from './events/subscribe-options.js';
 import type { EventSchemas } from './schemas/schema-types.js';
 import type { BusObserver, Observation } from './observe/bus-activity.js';
@@ -35,6 +35,22 @@ export interface Bus<E extends object = EventMap, R extends RequestShape<R> = Re
   publish<K extends EventName<E>>(name: K, payload: P[K], options: AckPublishOptions): Promise<DeliveryReport>;
   /** Sends an event to every instance (or those named by `to`); resolves once the broker confirmed it. */
   publish<K extends EventName<E>>(name: K, payload: P[K], options?: PublishOptions): Promise<void>;
+  /**
+   * Does everything `publish` does before sending — checks the name and options, validates the
+   * payload against its schema, encodes it with the codec within `maxPayloadBytes` — and sends
+   * nothing. Rejects as `publish` would (ConfigError, ValidationError, PayloadTooLargeError). For a
+   * publisher that stores an event now and sends it later with `publishEncoded` (an outbox).
+   *
+   * @example
+   * const event = await bus.encode('order.placed', order); // fails here, inside the caller's transaction
+   * await bus.publishEncoded(event, { id: rowId });        // later, from the stored bytes
+   */
+  encode<K extends EventName<E>>(name: K, payload: P[K], options?: PublishOptions): Promise<EncodedEvent>;
+  /**
+   * Sends an event `encode` built — by this bus, or by another with the same codec and registered
+   * classes — exactly as `publish` would send it (local handlers, confirms, `to`, `id`).
+   */
+  publishEncoded(event: EncodedEvent, options?: PublishOptions): Promise<void>;
   /**
    * Serves requests named `name` for this service: one instance of the service answers each
    * request, with `handler`'s return value. Returns a function that stops serving.

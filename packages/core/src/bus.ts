@@ -16,6 +16,7 @@ import type {
   BusHealth,
   BusStats,
   CloseOptions,
+  EncodedEvent,
   EventHandler,
   EventMap,
   EventName,
@@ -76,6 +77,15 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
     const published = this.#parts.publisher.publish(name, payload, options);
     if (this.#parts.observers.active) this.#parts.observers.emit({ kind: 'publish', name, done: published });
     return published;
+  }
+
+  async encode<K extends EventName<E>>(name: K, payload: P[K], options: PublishOptions = {}): Promise<EncodedEvent> {
+    return this.#parts.publisher.encode(name, payload, options);
+  }
+
+  async publishEncoded(event: EncodedEvent, options: PublishOptions = {}): Promise<void> {
+    if (this.#parts.lifecycle.refusing) throw new ClosedError();
+    await this.#parts.publisher.publishEncoded(event, options);
   }
 
   // ── requests and presence ───────────────────────────────────────────────────────────────────

@@ -65,6 +65,7 @@ export type {
   HeaderValue,
   PublishOptions,
   AckPublishOptions,
+  EncodedEvent,
   Destination,
   CloseOptions,
   Unsubscribe,

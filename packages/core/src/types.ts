@@ -74,6 +74,25 @@ export interface PublishOptions {
   key?: string;
   /** `ack: true` (see AckPublishOptions) makes publish resolve with a DeliveryReport. */
   ack?: false;
+  /**
+   * The event's id (`meta.id`, the AMQP `messageId`): a non-empty string of at most 255 bytes.
+   * A publisher that may send the same event twice (an outbox relay after a crash) gives the same
+   * id each time, and receivers' duplicate window drops the second copy.
+   * @default a new UUID per publish
+   */
+  id?: string;
+}
+
+/**
+ * An event checked against its schema and encoded with the bus's codec by `bus.encode()`, ready
+ * for `bus.publishEncoded()`: for a publisher that stores events before sending them (an outbox).
+ */
+export interface EncodedEvent {
+  readonly name: string;
+  /** The codec's name (the `remit-codec` header), e.g. `superjson`. */
+  readonly codec: string;
+  /** The message body, at most `maxPayloadBytes`. */
+  readonly body: Buffer;
 }
 
 /** `publish()` that waits for every live instance to report it ran its handlers. */

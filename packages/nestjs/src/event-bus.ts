@@ -7,6 +7,7 @@ import type {
   BusStats,
   CloseOptions,
   DeliveryReport,
+  EncodedEvent,
   EventHandler,
   HandleOptions,
   InstanceInfo,
@@ -100,6 +101,16 @@ export class EventBus<E extends object = EventMap, R extends RequestShape<R> = R
   ): Promise<void> | Promise<DeliveryReport> {
     if (options?.ack === true) return this.#bus.publish(name, payload, options);
     return this.#bus.publish(name, payload, options);
+  }
+
+  /** Checks and encodes an event as `publish` would, and sends nothing (for an outbox). */
+  encode<K extends EventName<E>>(name: K, payload: P[K], options?: PublishOptions): Promise<EncodedEvent> {
+    return this.#bus.encode(name, payload, options);
+  }
+
+  /** Sends an event `encode` built, as `publish` would. */
+  publishEncoded(event: EncodedEvent, options?: PublishOptions): Promise<void> {
+    return this.#bus.publishEncoded(event, options);
   }
 
   /** Serves requests named `name`: one instance of this service answers each. */

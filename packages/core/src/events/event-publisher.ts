@@ -1,5 +1,5 @@
 import { checkEventName, checkHeaders, integer, rejectUnknownKeys, requireRecord } from '../config-checks.js';
-import { ConfigError, RemitError } from '../errors.js';
+import { ConfigError, PayloadTooLargeError, RemitError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
 import type { EventCounters, EventMetrics } from '../metrics/event-metrics.js';
@@ -9,7 +9,7 @@ import type { DeliveryReport, InstanceRef } from '../presence/presence-types.js'
 import { checkOutgoing, type SchemaLookup } from '../schemas/schema-validation.js';
 import type { Tracing } from '../tracing/tracing.js';
 import type { Transport, WireMessage } from '../transport.js';
-import type { AckPublishOptions, BusStats, Destination, PublishOptions } from '../types.js';
+import type { AckPublishOptions, BusStats, Destination, EncodedEvent, HeaderValue, PublishOptions } from '../types.js';
 import type { Codec, CodecLookup } from '../wire/codecs.js';
 import { type EnvelopeSource, eventMeta, fromWireMessage, toWireMessage } from '../wire/envelope.js';
 import { Header } from '../wire/headers.js';
@@ -21,7 +21,11 @@ import type { Observers } from '../observe/observers.js';
 
 const DEFAULT_ACK_TIMEOUT_MS = 5000;
 const ACK_TIMEOUT_RANGE = { min: 1, max: 2 ** 31 - 1 };
-const PUBLISH_KEYS = ['local', 'headers', 'persistent', 'to', 'ack', 'timeoutMs', 'key'];
+const PUBLISH_KEYS = ['local', 'headers', 'persistent', 'to', 'ack', 'timeoutMs', 'id', 'key'];
+/** AMQP's `messageId` is a short string, and a header value short enough: at most 255 bytes. */
+const MAX_ID_BYTES = 255;
+/** Stands for the payload of an event published from its encoded body (publishEncoded). */
+const ENCODED = Symbol('encoded');
 
 export interface EventPublisherDeps {
   source: EnvelopeSource;
@@ -50,6 +54,15 @@ export interface EventPublisherDeps {
   observers: Observers;
 }
 
+/** Publish options after their checks. */
+interface CheckedOptions {
+  headers: Record<string, HeaderValue> | undefined;
+  to: ReturnType<typeof parseDestination>;
+  ack: boolean;
+  ackTimeoutMs: number;
+  key: string | undefined;
+}
+
 /**
  * `publish()`: checks and encodes the event, addresses it (`to`), runs this instance's own
  * broadcast handlers directly, sends it through the transport, and with `ack: true` collects who
@@ -66,7 +79,36 @@ export class EventPublisher {
   }
 
   async publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions): Promise<DeliveryReport | undefined> {
+    const checked = this.#checkOptions(name, options);
+    // Awaited only for an async schema: otherwise the event reaches the transport in this tick, so
+    // publishes keep their call order and the outbox counts them at once.
+    const encoded = this.#encodeChecked(name, payload);
+    const body = encoded instanceof Promise ? await encoded : encoded;
+    return this.#send(name, body, this.#deps.codec.name, options, checked, payload);
+  }
+
+  /** What `publish` checks and encodes, without sending: for a publisher that sends later (an outbox). */
+  async encode(name: string, payload: unknown, options: PublishOptions): Promise<EncodedEvent> {
+    this.#checkOptions(name, options);
+    return { name, codec: this.#deps.codec.name, body: await this.#encodeChecked(name, payload) };
+  }
+
+  /** Sends an event `encode` built (here or in another process with the same codecs), as `publish` would. */
+  async publishEncoded(event: EncodedEvent, options: PublishOptions): Promise<DeliveryReport | undefined> {
     const deps = this.#deps;
+    const { name, codec, body } = requireRecord('event', event);
+    checkEventName(name);
+    const checked = this.#checkOptions(name, options);
+    if (typeof codec !== 'string' || deps.codecs(codec) === undefined) {
+      throw new ConfigError('event.codec', `expected the name of a codec this bus knows (${deps.codec.name} or json), got ${JSON.stringify(codec)}.`);
+    }
+    if (!Buffer.isBuffer(body)) throw new ConfigError('event.body', 'expected a Buffer, as encode() returns.');
+    if (body.length > deps.maxPayloadBytes) throw new PayloadTooLargeError(name, body.length, deps.maxPayloadBytes);
+    return this.#send(name, body, codec, options, checked, ENCODED);
+  }
+
+  /** The checks of an event name and publish options, each throwing ConfigError naming the field. */
+  #checkOptions(name: unknown, options: PublishOptions | AckPublishOptions): CheckedOptions {
     checkEventName(name);
     rejectUnknownKeys('', requireRecord('options', options), PUBLISH_KEYS);
     const headers = checkHeaders(options.headers);
@@ -76,24 +118,46 @@ export class EventPublisher {
     const timeoutMs = 'timeoutMs' in options ? options.timeoutMs : undefined;
     if (timeoutMs !== undefined && !ack) throw new ConfigError('timeoutMs', 'applies only with ack: true (how long to wait for acks).');
     const ackTimeoutMs = integer('timeoutMs', timeoutMs, DEFAULT_ACK_TIMEOUT_MS, ACK_TIMEOUT_RANGE);
+    const id = options.id;
+    if (id !== undefined && (typeof id !== 'string' || id.length === 0 || Buffer.byteLength(id) > MAX_ID_BYTES)) {
+      throw new ConfigError('id', `an event id is a non-empty string of at most ${MAX_ID_BYTES} bytes.`);
+    }
     const key = options.key;
-    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key) > 255)) {
-      throw new ConfigError('key', 'expected a non-empty string of at most 255 bytes (the ordering key).');
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key) > MAX_ID_BYTES)) {
+      throw new ConfigError('key', `expected a non-empty string of at most ${MAX_ID_BYTES} bytes (the ordering key).`);
     }
+    return { headers, to, ack, ackTimeoutMs, key };
+  }
+
+  /** Checks the payload against its schema, then encodes it within maxPayloadBytes; a promise only for an async schema. */
+  #encodeChecked(name: string, payload: unknown): Buffer | Promise<Buffer> {
+    const deps = this.#deps;
     const schema = deps.schemas?.get(name);
-    if (schema !== undefined) {
-      // The payload as given goes on the wire: every receiver with the schema parses it the same way,
-      // which a transformed output could not promise (a string turned into a Date fails z.string()).
-      const checking = checkOutgoing(schema, name, payload);
-      if (checking !== undefined) await checking;
-    }
+    // The payload as given goes on the wire: every receiver with the schema parses it the same way,
+    // which a transformed output could not promise (a string turned into a Date fails z.string()).
+    const checking = schema === undefined ? undefined : checkOutgoing(schema, name, payload);
+    if (checking !== undefined) return checking.then(() => encodePayload(deps.codec, name, payload, deps.maxPayloadBytes));
+    return encodePayload(deps.codec, name, payload, deps.maxPayloadBytes);
+  }
+
+  async #send(
+    name: string,
+    body: Buffer,
+    codec: string,
+    options: PublishOptions | AckPublishOptions,
+    { headers, to, ack, ackTimeoutMs, key }: CheckedOptions,
+    /** The payload, for observers; ENCODED when only the body is at hand (decoded for them then). */
+    payload: unknown,
+  ): Promise<DeliveryReport | undefined> {
+    const deps = this.#deps;
     const message = toWireMessage(deps.source, {
       name,
-      body: encodePayload(deps.codec, name, payload, deps.maxPayloadBytes),
-      codec: deps.codec.name,
+      body,
+      codec,
       headers,
       persistent: options.persistent ?? true,
       control: to || ack || key !== undefined ? controlHeaders(to, ack ? deps.presence.queue : undefined, key) : undefined,
+      id: options.id,
     });
     const self = this.#self;
     const local = options.local !== false && matches(to, self);
@@ -114,7 +178,10 @@ export class EventPublisher {
       // Inside the try: should reading the event back for local handlers throw, the span still ends.
       if (local) this.#runLocal(name, message, counters, acks ? (handled) => deps.acks.record(id, self, handled ? 'handled' : 'failed') : undefined);
       const sent = deps.transport.publish({ message, target: 'events', timeoutMs: deps.publishTimeoutMs });
-      if (deps.observers.active) deps.observers.emit({ kind: 'send', event: { name, payload, meta: eventMeta(message, false) }, done: sent });
+      if (deps.observers.active) {
+        const sentPayload = payload === ENCODED ? deps.codecs(codec)?.decode(body) : payload;
+        deps.observers.emit({ kind: 'send', event: { name, payload: sentPayload, meta: eventMeta(message, false) }, done: sent });
+      }
       await sent;
     } catch (error) {
       acks?.cancel();

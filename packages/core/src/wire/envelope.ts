@@ -22,6 +22,8 @@ export interface OutgoingEvent {
   replyTo?: string;
   /** Per-message TTL in milliseconds (AMQP `expiration`). */
   expiresInMs?: number;
+  /** The message id (`meta.id`) the publisher chose; a new UUID otherwise. */
+  id?: string | undefined;
 }
 
 /** Builds the AMQP message for an event, exactly as docs/wire-format.md describes. */
@@ -37,7 +39,7 @@ export function toWireMessage(source: EnvelopeSource, event: OutgoingEvent): Wir
   headers[Header.codec] = event.codec;
   headers[Header.publishedAtMs] = now;
   const properties: WireProperties = {
-    messageId: randomUUID(),
+    messageId: event.id ?? randomUUID(),
     type: event.name,
     timestamp: Math.floor(now / 1000),
     appId: source.service,

@@ -1,0 +1,11 @@
+export { postgresOutbox, PostgresOutbox } from './postgres-outbox.js';
+export type { OutboxEvent, OutboxPublishOptions, OutboxStats } from './postgres-outbox.js';
+export type { PostgresOutboxOptions, OutboxFailure } from './outbox-options.js';
+export type { OutboxBus, EventsOf, PayloadsOf } from './outbox-bus.js';
+export type { InboxHandler, InboxOptions } from './inbox.js';
+export type { RelayStatus } from './relay/relay.js';
+export type { OutboxTransaction, PgQueryable, KyselyTransactionLike, DrizzleTransactionLike } from './transactions/transaction-runner.js';
+export { withTransaction } from './transactions/with-transaction.js';
+export { OutboxError } from './errors.js';
+export type { OutboxErrorReason } from './errors.js';
+export { outboxMetricFamilies } from './outbox-metrics.js';
