@@ -19,6 +19,20 @@ async function wireTap(exchange: string): Promise<string> {
 }
 
 describe('remit publish', () => {
+  it('publishes to a topic exchange as it is (amqp({ routing: "topic" }) buses), found by its type', async () => {
+    topology = new CliTopology({ routing: 'topic' });
+    const consumer = topology.bus({ service: 'billing' });
+    const heard: string[] = [];
+    consumer.on('invoice.*', (_payload, meta) => void heard.push(meta.name));
+    await consumer.start();
+
+    const result = await remit(['publish', 'invoice.paid', '{"id":"i1"}', ...topology.flags()]);
+
+    expect(result).toMatchObject({ code: 0 });
+    await waitFor('the topic bus to hear it', () => heard.length === 1);
+    expect(heard).toEqual(['invoice.paid']);
+  });
+
   it('publishes an event that a bus on the same exchange handles, with its headers', async () => {
     topology = new CliTopology();
     const consumer = topology.bus({ service: 'billing' });

@@ -96,6 +96,25 @@ describe('remit tail', () => {
     expect(broadcast).toEqual(expected);
   });
 
+  it('on a topic exchange, binds its queue for the pattern only: the broker sends it nothing else', async () => {
+    topology = new TestTopology({ routing: 'topic' });
+    const publisher = topology.bus({ service: 'api' });
+    await publisher.start();
+    const cli = new RemitProcess(['tail', 'user.*', '--json', '--count', '2', '--exchange', topology.exchange, '--dead-letter', topology.deadLetter]);
+    running.push(cli);
+    await cli.waitForStderr('remit tail: listening');
+    expect(cli.stderr).toContain('(topic exchange, bound to user.*)');
+
+    for (const name of ['order.placed', 'user.created', 'user.profile.updated', 'user.deleted']) {
+      await publisher.publish(name, { name });
+    }
+    await cli.result();
+
+    expect(cli.records().map((record) => record.name)).toEqual(['user.created', 'user.deleted']);
+    // Nothing else was bound: the other two came back to the publisher, unroutable.
+    expect(publisher.stats().unroutable).toBe(2);
+  });
+
   it.each(['SIGINT', 'SIGTERM'] as const)('stops cleanly with exit code 0 on %s', async (signal) => {
     topology = new TestTopology();
     const cli = await tail('--json');

@@ -1,4 +1,4 @@
-import { amqp, type Bus, type BusOptions, createBus, type EventMap } from '@remit/core';
+import { type AmqpOptions, amqp, type Bus, type BusOptions, createBus, type EventMap } from '@remit/core';
 import { AMQP_URL, deleteTopology, unique } from './broker.js';
 
 /**
@@ -9,9 +9,24 @@ export function groupQueue(group: string, exchange: string): string {
   return exchange === 'remit.events' ? `remit.group.${group}` : `remit.group.${group}@${exchange}`;
 }
 
-/** The exchanges of delayed retries a bus on `exchange` declares (docs/wire-format.md, "Delayed retries"). */
-export function retryExchanges(exchange: string): string[] {
-  return [`remit.retry@${exchange}`, `remit.delay@${exchange}`];
+/**
+ * The suffix of the delayed-retry topology of a bus on `exchange` with dead-letter exchange
+ * `deadLetter` (docs/wire-format.md, "Delayed retries").
+ */
+function retrySuffix(exchange: string, deadLetter: string): string {
+  if (deadLetter !== 'remit.dead') return `@${exchange}:${deadLetter}`;
+  return exchange === 'remit.events' ? '' : `@${exchange}`;
+}
+
+/** The exchanges of delayed retries such a bus declares. */
+export function retryExchanges(exchange: string, deadLetter: string): string[] {
+  const suffix = retrySuffix(exchange, deadLetter);
+  return [`remit.retry${suffix}`, `remit.delay${suffix}`];
+}
+
+/** The delay queue of `ms` such a bus declares. */
+export function delayQueueName(ms: number, exchange: string, deadLetter: string): string {
+  return `remit.delay.${ms}${retrySuffix(exchange, deadLetter)}`;
 }
 
 /**
@@ -23,10 +38,16 @@ export class TestTopology {
   readonly deadLetter = unique('test.dead');
   readonly #buses: Bus<never>[] = [];
   readonly #queues: string[] = [];
+  readonly #transport: Partial<AmqpOptions>;
+
+  /** `transport`: more amqp() options for every bus, e.g. `{ routing: 'topic' }`. */
+  constructor(transport: Partial<AmqpOptions> = {}) {
+    this.#transport = transport;
+  }
 
   bus<E extends object = EventMap>(options: Partial<BusOptions> & { service: string }): Bus<E> {
     const bus = createBus<E>({
-      transport: amqp({ url: AMQP_URL, exchange: this.exchange, deadLetter: this.deadLetter }),
+      transport: amqp({ url: AMQP_URL, exchange: this.exchange, deadLetter: this.deadLetter, ...this.#transport }),
       retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 },
       // Tests hear failures through onError; a passing run prints nothing.
       logger: false,
@@ -56,6 +77,6 @@ export class TestTopology {
 
   async cleanup(): Promise<void> {
     await Promise.all(this.#buses.splice(0).map((bus) => bus.close({ timeoutMs: 2000 })));
-    await deleteTopology({ queues: [...this.#queues, this.deadLetter], exchanges: [this.exchange, this.deadLetter, ...retryExchanges(this.exchange)] });
+    await deleteTopology({ queues: [...this.#queues, this.deadLetter], exchanges: [this.exchange, this.deadLetter, ...retryExchanges(this.exchange, this.deadLetter)] });
   }
 }

@@ -11,15 +11,35 @@ export type Sequence = { seq: number };
 export class Ledger {
   published = 0;
   readonly confirmed = new Set<number>();
+  /** When each event was confirmed (performance.now()). */
+  readonly confirmedAt = new Map<number, number>();
   readonly rejected: { seq: number; error: string }[] = [];
   readonly #pending = new Set<number>();
   readonly #handled = new Map<string, number[]>();
+  readonly #handledAt = new Map<string, number[]>();
 
   /** Records a handler's view; returns the function to register with `bus.on`. */
   handler(name: string): (event: Sequence) => void {
     const seen: number[] = [];
+    const at: number[] = [];
     this.#handled.set(name, seen);
-    return (event) => void seen.push(event.seq);
+    this.#handledAt.set(name, at);
+    return (event) => {
+      seen.push(event.seq);
+      at.push(performance.now());
+    };
+  }
+
+  /** The first time (performance.now()) the handler ran after `after`, or null. */
+  firstHandledAfter(name: string, after: number): number | null {
+    return this.#handledAt.get(name)?.find((at) => at > after) ?? null;
+  }
+
+  /** The first time (performance.now()) a publish was confirmed after `after`, or null. */
+  firstConfirmedAfter(after: number): number | null {
+    let first: number | null = null;
+    for (const at of this.confirmedAt.values()) if (at > after && (first === null || at < first)) first = at;
+    return first;
   }
 
   publish(bus: Bus<{ seq: Sequence }>, seq: number): Promise<void> {
@@ -29,6 +49,7 @@ export class Ledger {
       () => {
         this.#pending.delete(seq);
         this.confirmed.add(seq);
+        this.confirmedAt.set(seq, performance.now());
       },
       (error: unknown) => {
         this.#pending.delete(seq);

@@ -32,13 +32,14 @@ export class RabbitNode {
   readonly #dir: string;
   readonly #env: NodeJS.ProcessEnv;
 
-  private constructor(name: string, port: number, distPort: number) {
+  private constructor(name: string, port: number, distPort: number, cookie: string) {
     this.name = name;
     this.port = port;
     this.#dir = mkdtempSync(join(tmpdir(), 'remit-node-'));
     const home = join(this.#dir, 'home');
     mkdirSync(home);
-    writeFileSync(join(home, '.erlang.cookie'), `REMITTEST${port}`, { mode: 0o400 });
+    // Nodes of one cluster share a cookie; no cookie is the shared broker's, so none can join it.
+    writeFileSync(join(home, '.erlang.cookie'), cookie, { mode: 0o400 });
     writeFileSync(
       join(this.#dir, 'rabbitmq.conf'),
       [`listeners.tcp.default = 127.0.0.1:${port}`, 'loopback_users = none', ''].join('\n'),
@@ -57,10 +58,14 @@ export class RabbitNode {
     };
   }
 
-  /** Creates and starts a node on free ports. */
-  static async start(label: string): Promise<RabbitNode> {
+  /**
+   * Creates and starts a node on free ports. Nodes meant to form a cluster are given the same
+   * `cookie` (Erlang distribution lets only nodes with equal cookies talk).
+   */
+  static async start(label: string, options: { cookie?: string } = {}): Promise<RabbitNode> {
     const port = await freePort();
-    const node = new RabbitNode(`remit-${label}-${port}@localhost`, port, await freePort());
+    const cookie = options.cookie ?? `REMITTEST${port}`;
+    const node = new RabbitNode(`remit-${label}-${port}@localhost`, port, await freePort(), cookie);
     await node.start();
     // A failing test must not leave a broker running behind it.
     process.once('exit', () => node.#killSync());
@@ -72,7 +77,12 @@ export class RabbitNode {
   }
 
   async ctl(...args: string[]): Promise<string> {
-    const { stdout } = await run(join(BIN, 'rabbitmqctl'), ['-q', '-n', this.name, ...args], { env: this.#env });
+    return this.tool('rabbitmqctl', ...args);
+  }
+
+  /** Runs one of RabbitMQ's command-line tools (`rabbitmqctl`, `rabbitmq-upgrade`, `rabbitmq-queues`) against this node. */
+  async tool(name: 'rabbitmqctl' | 'rabbitmq-upgrade' | 'rabbitmq-queues', ...args: string[]): Promise<string> {
+    const { stdout } = await run(join(BIN, name), ['-q', '-n', this.name, ...args], { env: this.#env });
     return stdout;
   }
 

@@ -18,3 +18,12 @@ export async function closeConnectionsNamed(needle: string): Promise<number> {
   for (const name of names) await run('rabbitmqctl', ['-q', 'close_connection', name, 'closed by test']);
   return names.length;
 }
+
+/** The type (`classic`, `quorum`) of each named queue on the shared broker, as `rabbitmqctl list_queues` reports it. */
+export async function queueTypes(names: readonly string[]): Promise<Map<string, string>> {
+  const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', 'name', 'type', '--formatter', 'json']);
+  const wanted = new Set(names);
+  const types = new Map<string, string>();
+  for (const row of JSON.parse(stdout) as { name: string; type: string }[]) if (wanted.has(row.name)) types.set(row.name, row.type);
+  return types;
+}

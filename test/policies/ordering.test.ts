@@ -23,7 +23,7 @@ describe('orderBy: one key at a time, on a single-active-consumer group queue', 
     const exchange = unique('test.events');
     const deadLetter = unique('test.dead');
     const group = unique('orders');
-    cleanup.exchanges.push(exchange, deadLetter, ...retryExchanges(exchange));
+    cleanup.exchanges.push(exchange, deadLetter, ...retryExchanges(exchange, deadLetter));
     cleanup.queues.push(deadLetter, groupQueue(group, exchange));
     const worker = (n: number) =>
       new ChildInstance({ service: 'orders', exchange, deadLetter, group: { name: group, event: 'order.step', delayMs: 5, orderBy: 'customer' }, instanceId: `orders-${n}` });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteTopology, queueInfo, waitFor } from '../helpers/broker.js';
-import { TestTopology } from '../helpers/buses.js';
+import { delayQueueName, TestTopology } from '../helpers/buses.js';
 
 type Events = { 'order.placed': { n: number } };
 
@@ -16,7 +16,7 @@ describe('the outage scenario of docs/policies.md, with delays scaled down 20×'
     topology = new TestTopology();
     // docs/policies.md: delays ['10s', '30s', '1m', '2m'] and a 2-minute outage; here ÷20.
     const delays = [500, 1500, 3000, 6000];
-    for (const ms of delays) delayQueues.push(`remit.delay.${ms}@${topology.exchange}`);
+    for (const ms of delays) delayQueues.push(delayQueueName(ms, topology.exchange, topology.deadLetter));
     const outageMs = 6000;
     const group = topology.group('shipping');
     const consumer = topology.bus<Events>({ service: 'shipping' });

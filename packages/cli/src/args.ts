@@ -10,6 +10,7 @@ export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 export const GLOBAL_OPTIONS = {
   url: { type: 'string' },
   exchange: { type: 'string' },
+  routing: { type: 'string' },
   'dead-letter': { type: 'string' },
   'request-exchange': { type: 'string' },
   'presence-exchange': { type: 'string' },
@@ -20,6 +21,8 @@ export const GLOBAL_OPTIONS = {
 export const GLOBAL_HELP = `Global options:
   --url <url>                  broker URL, amqp://user:pass@host:5672/vhost or amqps://… (default: $AMQP_URL)
   --exchange <name>            event exchange (default: remit.events)
+  --routing <fanout|topic>     how the event exchange routes, when a command must create it; an
+                               existing exchange is used as the type it has (default: fanout)
   --dead-letter <name>         dead-letter exchange and queue (default: remit.dead)
   --request-exchange <name>    request exchange (default: remit.requests)
   --presence-exchange <name>   presence exchange (default: remit.presence)
@@ -63,6 +66,8 @@ export function parseCommandArgs<T extends OptionsConfig>(args: string[], option
 export interface BrokerSettings {
   url: string;
   exchange: string;
+  /** The event exchange's type when a command has to declare it; an existing one keeps its own. */
+  routing: 'fanout' | 'topic';
   deadLetter: string;
   requestExchange: string;
   presenceExchange: string;
@@ -72,6 +77,7 @@ export interface BrokerSettings {
 interface GlobalValues {
   url?: string | undefined;
   exchange?: string | undefined;
+  routing?: string | undefined;
   'dead-letter'?: string | undefined;
   'request-exchange'?: string | undefined;
   'presence-exchange'?: string | undefined;
@@ -95,11 +101,18 @@ export function brokerSettings(values: GlobalValues, env: CliIo['env']): BrokerS
   return {
     url,
     exchange: name('--exchange', values.exchange, DEFAULT_EXCHANGE),
+    routing: routingOption(values.routing),
     deadLetter: name('--dead-letter', values['dead-letter'], DEFAULT_DEAD_LETTER),
     requestExchange: name('--request-exchange', values['request-exchange'], DEFAULT_REQUEST_EXCHANGE),
     presenceExchange: name('--presence-exchange', values['presence-exchange'], DEFAULT_PRESENCE_EXCHANGE),
     timeoutMs: integerOption('--timeout', values.timeout, DEFAULT_TIMEOUT_MS, 1),
   };
+}
+
+function routingOption(value: string | undefined): BrokerSettings['routing'] {
+  if (value === undefined) return 'fanout';
+  if (value === 'fanout' || value === 'topic') return value;
+  throw new UsageError(`--routing must be fanout or topic, not "${value}".`);
 }
 
 function name(flag: string, value: string | undefined, fallback: string): string {

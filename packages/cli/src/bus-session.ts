@@ -1,6 +1,7 @@
 import { amqp, type Bus, ConfigError, ConnectionError, createBus, type FailureReport, RemitError } from '@remit/core';
 import type { BrokerSettings } from './args.js';
 import { CliError, UsageError } from './errors.js';
+import { detectRouting } from './exchange-routing.js';
 
 export interface BusSessionOptions {
   service: string;
@@ -14,6 +15,8 @@ export interface BusSessionOptions {
  * happens. Bad options become usage errors; connection failures runtime errors.
  */
 export async function withBus<T>(settings: BrokerSettings, options: BusSessionOptions, work: (bus: Bus) => Promise<T>): Promise<T> {
+  // A bus declares the event exchange with its routing, and an exchange keeps its type: use the one it has.
+  const routing = await detectRouting(settings);
   let bus: Bus;
   try {
     bus = createBus({
@@ -26,6 +29,7 @@ export async function withBus<T>(settings: BrokerSettings, options: BusSessionOp
       transport: amqp({
         url: settings.url,
         exchange: settings.exchange,
+        routing,
         deadLetter: settings.deadLetter,
         requestExchange: settings.requestExchange,
         presenceExchange: settings.presenceExchange,

@@ -9,6 +9,23 @@ export function eventMatcher(patterns: readonly string[]): (name: string) => boo
   return (name) => expressions.some((expression) => expression.test(name));
 }
 
+/**
+ * The AMQP topic binding keys that let through at least every name the patterns match, for a queue
+ * on a topic exchange (the matcher then picks exactly): a word that is all `*` wildcards within one
+ * segment becomes `*`, one with `**` or `?` (which may cross a dot) becomes `#`, a plain word stays.
+ * No pattern: `#`, everything.
+ */
+export function topicBindingKeys(patterns: readonly string[]): string[] {
+  if (patterns.length === 0) return ['#'];
+  const keys = patterns.map((pattern) =>
+    pattern
+      .split('.')
+      .map((word) => (word.includes('**') || word.includes('?') ? '#' : word.includes('*') ? '*' : word))
+      .join('.'),
+  );
+  return [...new Set(keys)];
+}
+
 function toRegExp(pattern: string): RegExp {
   let source = '';
   for (let index = 0; index < pattern.length; index++) {

@@ -1,7 +1,22 @@
 import type { RegisterableClass } from './wire/codecs.js';
 import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence/presence-types.js';
 import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './requests/request-types.js';
-import type { AckPublishOptions, AnyEventHandler, BusHealth, BusStats, CloseOptions, EncodedEvent, EventHandler, EventMap, EventName, PublishOptions, StatusChange, Unsubscribe } from './types.js';
+import type {
+  AckPublishOptions,
+  AnyEventHandler,
+  BusHealth,
+  BusStats,
+  CloseOptions,
+  EncodedEvent,
+  EventHandler,
+  EventMap,
+  EventName,
+  EventPattern,
+  MatchingEvents,
+  PublishOptions,
+  StatusChange,
+  Unsubscribe,
+} from './types.js';
 import type { SubscribeOptions } from './events/subscribe-options.js';
 import type { EventSchemas } from './schemas/schema-types.js';
 import type { BusObserver, Observation } from './observe/bus-activity.js';
@@ -19,11 +34,16 @@ export interface Bus<E extends object = EventMap, R extends RequestShape<R> = Re
   readonly instanceId: string;
   /** The `schemas` option as given (an empty object without it), e.g. for generating AsyncAPI. */
   readonly schemas: EventSchemas;
+  // The pattern overloads come first: the last one is what `Parameters<>` and friends see.
+  /** Runs `handler` for every event whose name matches the pattern (`order.*`, `order.#`, `#`; see EventPattern). */
+  on<P extends EventPattern>(pattern: P, handler: EventHandler<E[MatchingEvents<E, P>]>, options?: SubscribeOptions): Unsubscribe;
   /** Runs `handler` for every `name` event; broadcast by default, `{ group }` for one instance per group. */
   on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe;
   /** Like `on`, for the next event only. */
+  once<P extends EventPattern>(pattern: P, handler: EventHandler<E[MatchingEvents<E, P>]>, options?: SubscribeOptions): Unsubscribe;
   once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe;
-  /** Removes `handler` from `name`, or every handler of `name` without one. */
+  /** Removes `handler` from `name` (or the pattern), or every handler of it without one. */
+  off<P extends EventPattern>(pattern: P, handler?: EventHandler<E[MatchingEvents<E, P>]>): void;
   off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void;
   /** Runs `handler` for every broadcast event. */
   onAny(handler: AnyEventHandler<E>): Unsubscribe;

@@ -50,7 +50,8 @@ export interface BusOptions {
   dedupWindow?: number;
   /**
    * Broker-side deliveries of one group message before it is dead-lettered (a message whose handler
-   * keeps crashing the process). Sets `x-delivery-limit` on group queues.
+   * keeps crashing the process). Sets `x-delivery-limit` on group queues, and on the broadcast
+   * queue of a stable `instanceId` (a quorum queue too).
    * @default 10
    */
   groupDeliveryLimit?: number;

@@ -20,6 +20,8 @@ import type {
   EventHandler,
   EventMap,
   EventName,
+  EventPattern,
+  MatchingEvents,
   PublishOptions,
   StatusChange,
   Unsubscribe,
@@ -48,15 +50,21 @@ class RemitBus<E extends object, R extends RequestShape<R>, P extends PayloadMap
 
   // ── events ──────────────────────────────────────────────────────────────────────────────────
 
-  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe {
+  on<K extends EventPattern>(pattern: K, handler: EventHandler<E[MatchingEvents<E, K>]>, options?: SubscribeOptions): Unsubscribe;
+  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe;
+  on(name: string, handler: EventHandler<never>, options?: SubscribeOptions): Unsubscribe {
     return this.#parts.subscriptions.add(name, handler, options, false);
   }
 
-  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe {
+  once<K extends EventPattern>(pattern: K, handler: EventHandler<E[MatchingEvents<E, K>]>, options?: SubscribeOptions): Unsubscribe;
+  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe;
+  once(name: string, handler: EventHandler<never>, options?: SubscribeOptions): Unsubscribe {
     return this.#parts.subscriptions.add(name, handler, options, true);
   }
 
-  off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void {
+  off<K extends EventPattern>(pattern: K, handler?: EventHandler<E[MatchingEvents<E, K>]>): void;
+  off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void;
+  off(name: string, handler?: EventHandler<never>): void {
     this.#parts.subscriptions.remove(name, handler as HandlerEntry['fn'] | undefined);
   }
 

@@ -4,9 +4,9 @@ export type { BusOptions } from './bus-options.js';
 export type { SubscribeOptions } from './events/subscribe-options.js';
 export type { RetryOptions } from './policies/retry-options.js';
 export type { CircuitBreakerOptions } from './policies/circuit-breaker.js';
-export { amqp } from './amqp/amqp-transport.js';
+export { amqp } from './amqp/amqp.js';
 export { maskUrl } from './amqp/amqp-options.js';
-export type { AmqpOptions } from './amqp/amqp-options.js';
+export type { AmqpOptions, Routing } from './amqp/amqp-options.js';
 export { memory } from './memory/memory-transport.js';
 export { memoryBroker, MemoryBroker } from './memory/memory-broker.js';
 export { jsonCodec, SuperjsonCodec } from './wire/codecs.js';
@@ -52,6 +52,7 @@ export type {
   PublishRequest,
   PublishTarget,
   QueueSpec,
+  QueueRef,
   WireMessage,
   WireProperties,
 } from './transport.js';
@@ -59,6 +60,8 @@ export { REPLY_TO } from './transport.js';
 export type {
   EventMap,
   EventName,
+  EventPattern,
+  MatchingEvents,
   EventMeta,
   EventHandler,
   AnyEventHandler,

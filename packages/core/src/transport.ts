@@ -57,6 +57,8 @@ export type QueueSpec =
        * With one, it is durable and expires `expiresMs` after its consumer left, so a restart catches up.
        */
       expiresMs: number | null;
+      /** Broker-side redelivery limit of a stable instance's queue before the message is dead-lettered. */
+      deliveryLimit: number;
     }
   | {
       kind: 'group';
@@ -80,6 +82,9 @@ export type QueueSpec =
       kind: 'presence';
       name: string;
     };
+
+/** A broadcast or group queue, as `Transport.route` names it. */
+export type QueueRef = Pick<Extract<QueueSpec, { kind: 'broadcast' | 'group' }>, 'kind' | 'name'>;
 
 /** A message handed to the bus; exactly one of `ack` or `requeue` must be called. */
 export interface Delivery {
@@ -120,6 +125,11 @@ export interface PublishRequest {
  * gives it encoded messages and queue specs and gets deliveries back.
  */
 export interface Transport {
+  /**
+   * How the events exchange routes: `fanout` delivers every event to every broadcast and group
+   * queue, `topic` only what each queue is bound for (`route`). A transport without it is fanout.
+   */
+  readonly routing?: 'fanout' | 'topic';
   /** Connects; resolves once connected and topology is declared. */
   start(hooks: TransportHooks): Promise<void>;
   /**
@@ -137,6 +147,13 @@ export interface Transport {
   send(message: WireMessage, target: SendTarget): boolean;
   /** Declares, binds and consumes a queue, now and after every reconnect. Resolves to a cancel function. */
   consume(queue: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>>;
+  /**
+   * Sets the event names and patterns (`order.*`, `#`) a broadcast or group queue is bound with
+   * under topic routing: bindings are added and removed to match, now if the queue is declared and
+   * on every (re)declare. May be called before the queue is consumed. Resolves once the broker has
+   * them. Not needed under fanout routing, where every queue receives every event.
+   */
+  route?(queue: QueueRef, keys: readonly string[]): Promise<void>;
   /** Adds a routing key to a consumed `requests` queue, now and after every reconnect. */
   bind(queue: string, routingKey: string): Promise<void>;
   /** Publishes accepted but not yet confirmed. */

@@ -9,6 +9,38 @@ export type EventMap = Record<string, unknown>;
 /** Event names of a map, as strings. */
 export type EventName<E> = keyof E & string;
 
+/**
+ * An event name pattern for `on()`, `once()` and `off()`: dot-separated words where the word `*`
+ * stands for exactly one word and `#` for zero or more (AMQP topic semantics): `order.*`,
+ * `order.#`, `#`. Under topic routing the broker delivers only matching events; on every transport
+ * the handler runs for exactly the events the pattern matches.
+ */
+export type EventPattern = `${string}*${string}` | `${string}#${string}`;
+
+type Words<S extends string> = S extends `${infer Head}.${infer Rest}` ? [Head, ...Words<Rest>] : [S];
+
+/** Whether the words of a name match the words of a pattern. */
+type WordsMatch<N extends readonly string[], P extends readonly string[]> = P extends readonly [infer Part, ...infer Parts extends string[]]
+  ? Part extends '#'
+    ? WordsMatch<N, Parts> extends true
+      ? true
+      : N extends readonly [string, ...infer Rest extends string[]]
+        ? WordsMatch<Rest, P>
+        : false
+    : N extends readonly [infer Word, ...infer Rest extends string[]]
+      ? Part extends '*' | Word
+        ? WordsMatch<Rest, Parts>
+        : false
+      : false
+  : N extends readonly []
+    ? true
+    : false;
+
+/** The event names of `E` that the pattern `P` matches (`never` for none). */
+export type MatchingEvents<E, P extends string> = {
+  [K in EventName<E>]: WordsMatch<Words<K>, Words<P>> extends true ? K : never;
+}[EventName<E>];
+
 /** Header values that survive the AMQP wire. */
 export type HeaderValue = string | number | boolean | null;
 

@@ -4,6 +4,7 @@ import { BroadcastConsumer } from './events/broadcast-consumer.js';
 import { DeadLetters } from './events/dead-letters.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { EventPublisher } from './events/event-publisher.js';
+import { EventRoutes } from './events/event-routes.js';
 import { FailureSettlement } from './events/failure-settlement.js';
 import { GroupConsumers } from './events/group-consumers.js';
 import { HandlerRegistry } from './events/handler-registry.js';
@@ -96,16 +97,23 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   const broadcastQueue = `remit.instance.${service}.${instanceId}`;
   const broadcast = new BroadcastConsumer({
     ...consumers,
-    queue: { kind: 'broadcast', name: broadcastQueue, expiresMs: options.stableInstance ? options.instanceQueueExpiresMs : null },
+    queue: {
+      kind: 'broadcast',
+      name: broadcastQueue,
+      expiresMs: options.stableInstance ? options.instanceQueueExpiresMs : null,
+      deliveryLimit: options.groupDeliveryLimit,
+    },
   });
   const groups = new GroupConsumers({ ...consumers, deliveryLimit: options.groupDeliveryLimit, namespace: options.transport.namespace });
-  const subscriptions = new Subscriptions({ service, registry, retry: options.retry, groups, broadcast, lifecycle, status, stats, reporter });
+  const routes = new EventRoutes({ registry, transport, broadcastQueue, reporter, namespace: options.transport.namespace });
+  const subscriptions = new Subscriptions({ service, registry, retry: options.retry, groups, broadcast, lifecycle, status, stats, reporter, routes });
 
   // Who is out there; acks for `publish(…, { ack: true })` come back on the presence queue.
   const presence = new Presence({
     source,
     self: { service, instance: instanceId, version: options.version, heartbeatIntervalMs: options.heartbeatIntervalMs },
     broadcast,
+    topics: routes,
     // A fresh suffix per run: a restarted instance with the same id never meets its old exclusive queue.
     queue: `remit.presence.${service}.${instanceId}.${randomUUID().slice(0, 8)}`,
     transport,

@@ -83,6 +83,8 @@ describe('amqp() validates its options synchronously', () => {
     ['transport.outbox.maxMessages', { url: 'amqp://localhost', outbox: { maxMessages: 0 } }],
     ['transport.reconnect.maxDelayMs', { url: 'amqp://localhost', reconnect: { initialDelayMs: 100, maxDelayMs: 10 } }],
     ['transport.exchange', { url: 'amqp://localhost', exchange: '' }],
+    ['transport.routing', { url: 'amqp://localhost', routing: 'direct' }],
+    ['transport.routing', { url: 'amqp://localhost', routing: true }],
     ['transport.urls', { urls: 'amqp://localhost' }],
   ])('throws ConfigError naming "%s"', (field, options) => {
     expect(configError(() => amqp(options as never)).field).toBe(field);

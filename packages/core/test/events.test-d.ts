@@ -58,3 +58,48 @@ describe('the event map types the bus', () => {
     void typed.publish('ping', { n: 'x' });
   });
 });
+
+describe('patterns type their handlers with the events they match', () => {
+  type Orders = {
+    'order.placed': { id: string };
+    'order.cancelled': { id: string; reason: string };
+    'order.line.added': { sku: string };
+    'user.created': { email: string };
+  };
+  const orders = createBus<Orders>({ service: 's', transport: memory() });
+
+  it('a * word matches one word, a # word any number', () => {
+    orders.on('order.*', (payload) => {
+      expectTypeOf(payload).toEqualTypeOf<{ id: string } | { id: string; reason: string }>();
+    });
+    orders.on('order.#', (payload) => {
+      expectTypeOf(payload).toEqualTypeOf<{ id: string } | { id: string; reason: string } | { sku: string }>();
+    });
+    orders.on('#', (payload) => {
+      expectTypeOf(payload).toEqualTypeOf<Orders[keyof Orders]>();
+    });
+    orders.on('*.created', (payload) => {
+      expectTypeOf(payload).toEqualTypeOf<{ email: string }>();
+    });
+    orders.once('order.line.*', (payload) => {
+      expectTypeOf(payload).toEqualTypeOf<{ sku: string }>();
+    });
+    orders.off('order.*');
+  });
+
+  it('without a type argument a pattern handler gets unknown, like any name', () => {
+    const untyped = createBus({ service: 's', transport: memory() });
+    untyped.on('order.*', (payload) => {
+      expectTypeOf(payload).toBeUnknown();
+    });
+    untyped.on('order.placed', (payload) => {
+      expectTypeOf(payload).toBeUnknown();
+    });
+  });
+
+  it('a pattern matching no event gives the handler nothing it could use', () => {
+    orders.on('invoice.*', (payload) => {
+      expectTypeOf(payload).toBeNever();
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import { createBus, type EventMeta, memory } from '@remit/core';
+import { createBus, type EventMeta, type EventPattern, memory } from '@remit/core';
 import express from 'express';
 import { describe, expectTypeOf, it } from 'vitest';
 import { eventStream, health, remit } from '../src/index.js';
@@ -34,7 +34,8 @@ describe('types', () => {
     });
     // Also on a Router, whose handlers get the same global Request type.
     express.Router().get('/x', (req) => {
-      expectTypeOf(req.bus.on).parameter(0).toEqualTypeOf<'user.created' | 'cache.cleared'>();
+      // The map's names, or a pattern over them (`user.*`).
+      expectTypeOf(req.bus.on).parameter(0).toEqualTypeOf<'user.created' | 'cache.cleared' | EventPattern>();
     });
   });
 

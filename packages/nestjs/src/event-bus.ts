@@ -15,7 +15,9 @@ import type {
   PresenceChange,
   EventMap,
   EventName,
+  EventPattern,
   EventSchemas,
+  MatchingEvents,
   PayloadMap,
   PublishOptions,
   RegisterableClass,
@@ -52,9 +54,12 @@ export class EventBus<E extends object = EventMap, R extends RequestShape<R> = R
   implements Bus<E, R, P>
 {
   readonly #bus: Bus<E, R, P>;
+  /** The same bus, for the implementations of overloads whose signatures already checked the types. */
+  readonly #untyped: Bus<Record<string, never>>;
 
   constructor(bus: Bus<E, R, P>) {
     this.#bus = bus;
+    this.#untyped = bus as unknown as Bus<Record<string, never>>;
   }
 
   get service(): string {
@@ -69,17 +74,24 @@ export class EventBus<E extends object = EventMap, R extends RequestShape<R> = R
     return this.#bus.schemas;
   }
 
+  /** Runs `handler` for every event whose name matches the pattern (`order.*`, `order.#`, `#`). */
+  on<T extends EventPattern>(pattern: T, handler: EventHandler<E[MatchingEvents<E, T>]>, options?: SubscribeOptions): Unsubscribe;
   /** Runs `handler` for every `name` event; broadcast by default, `{ group }` for one instance per group. */
-  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe {
-    return this.#bus.on(name, handler, options);
+  on<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe;
+  on(name: string, handler: EventHandler<never>, options?: SubscribeOptions): Unsubscribe {
+    return this.#untyped.on(name, handler, options);
   }
 
-  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe {
-    return this.#bus.once(name, handler, options);
+  once<T extends EventPattern>(pattern: T, handler: EventHandler<E[MatchingEvents<E, T>]>, options?: SubscribeOptions): Unsubscribe;
+  once<K extends EventName<E>>(name: K, handler: EventHandler<E[K]>, options?: SubscribeOptions<E[K]>): Unsubscribe;
+  once(name: string, handler: EventHandler<never>, options?: SubscribeOptions): Unsubscribe {
+    return this.#untyped.once(name, handler, options);
   }
 
-  off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void {
-    this.#bus.off(name, handler);
+  off<T extends EventPattern>(pattern: T, handler?: EventHandler<E[MatchingEvents<E, T>]>): void;
+  off<K extends EventName<E>>(name: K, handler?: EventHandler<E[K]>): void;
+  off(name: string, handler?: EventHandler<never>): void {
+    this.#untyped.off(name, handler);
   }
 
   onAny(handler: AnyEventHandler<E>): Unsubscribe {

@@ -30,6 +30,7 @@ Options:
                          which decides the body's shape
   --server <[name=]url>  a broker to list, repeatable; the user and password are left out
   --exchange <name>      the event exchange (default: remit.events)
+  --routing <type>       fanout (default) or topic: how the event exchange routes (amqp({ routing }))
   --out <file>           write the document to a file instead of stdout
   -h, --help             show this help
 
@@ -40,6 +41,11 @@ Example:
   remit asyncapi ./bus.js --export bus --api-version 1.4.0 --server production=amqps://rabbit.example.com`;
 
 const DEFAULT_SERVER_NAME = 'rabbitmq';
+
+function routingOption(value: string): 'fanout' | 'topic' {
+  if (value === 'fanout' || value === 'topic') return value;
+  throw new UsageError(`--routing must be fanout or topic, not "${value}".`);
+}
 
 /** `remit asyncapi <module>`: the events of a module's schemas as an AsyncAPI document. */
 export const asyncapiCommand = defineCommand({
@@ -79,7 +85,11 @@ export const asyncapiCommand = defineCommand({
         ...(values.description === undefined ? {} : { description: values.description }),
         ...(servers === undefined ? {} : { servers }),
       };
-      const options: AsyncAPIOptions = { codec, ...(values.exchange === undefined ? {} : { exchange: values.exchange }) };
+      const options: AsyncAPIOptions = {
+        codec,
+        ...(values.exchange === undefined ? {} : { exchange: values.exchange }),
+        ...(values.routing === undefined ? {} : { routing: routingOption(values.routing) }),
+      };
       document = describe(chosen.value, `export "${chosen.name}" of "${path}"`, info, options);
     } finally {
       // Closed on failure too: a bus the module started would otherwise keep the CLI from exiting.

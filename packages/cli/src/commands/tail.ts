@@ -8,14 +8,17 @@ import { CliError } from '../errors.js';
 import { eventLine } from '../event-format.js';
 import { eventRecord, viewEvent } from '../event-view.js';
 import { ExitCode } from '../exit-codes.js';
-import { eventMatcher } from '../glob.js';
+import { exchangeRouting } from '../exchange-routing.js';
+import { eventMatcher, topicBindingKeys } from '../glob.js';
 import { untilInterrupted, writeLine } from '../io.js';
 
 const HELP = `Usage: remit tail [pattern…] [options]
 
 Prints events live as they are published. Tail reads a copy of every event from its own
 exclusive, auto-delete queue bound to the event exchange: it never takes an event away from a
-handler, never acknowledges anything on anyone else's queue, and never dead-letters.
+handler, never acknowledges anything on anyone else's queue, and never dead-letters. On a topic
+exchange (amqp({ routing: 'topic' })) the queue is bound for the patterns only, so the broker sends
+tail nothing else.
 
 Patterns match event names: * within one dot-separated segment, ** across segments, ? one
 character (user.* matches user.created, not user.profile.updated). Several patterns: any matches.
@@ -52,12 +55,14 @@ export const tailCommand = defineCommand({
     return untilInterrupted(io, async (signal) => {
       const connection = await connect(settings, 'tail');
       try {
+        const routing = await exchangeRouting(connection, settings);
         const channel = await connection.channel();
         // The same declaration as every bus makes, so tailing may start before any bus has.
-        await channel.assertExchange(settings.exchange, 'fanout', { durable: true });
+        await channel.assertExchange(settings.exchange, routing, { durable: true });
         const queue = `remit.tail.${randomUUID().slice(0, 8)}`;
         await channel.assertQueue(queue, { exclusive: true, autoDelete: true, durable: false });
-        await channel.bindQueue(queue, settings.exchange, '');
+        const keys = routing === 'topic' ? topicBindingKeys(positionals) : [''];
+        for (const key of keys) await channel.bindQueue(queue, settings.exchange, key);
         // Acks on its own queue bound how much waits in this process when output is slow.
         await channel.prefetch(200, false);
 
@@ -80,7 +85,8 @@ export const tailCommand = defineCommand({
         };
         await channel.consume(queue, onMessage, { noAck: false, exclusive: true });
         const what = positionals.length > 0 ? ` matching ${positionals.join(' ')}` : '';
-        writeLine(io.stderr, `remit tail: listening to ${settings.exchange} on ${maskUrl(settings.url)}${what}; Ctrl-C to stop.`);
+        const bound = routing === 'topic' ? ` (topic exchange, bound to ${keys.join(' ')})` : '';
+        writeLine(io.stderr, `remit tail: listening to ${settings.exchange}${bound} on ${maskUrl(settings.url)}${what}; Ctrl-C to stop.`);
 
         const stopped = new Promise<ExitCode>((resolve) => {
           if (signal.aborted) resolve(ExitCode.ok);

@@ -13,7 +13,12 @@ export interface ConsumeChannel {
 
 export interface AmqpConsumersDeps {
   /** Declares and binds a queue before it is consumed. */
-  declare(channel: Channel, spec: QueueSpec): Promise<void>;
+  declare(spec: QueueSpec): Promise<void>;
+  /**
+   * Whether a failed declare means the queue cannot be reached for now (its node is down): it is
+   * then consumed again in the background, and the other queues and the connection carry on.
+   */
+  unavailable?(error: unknown): boolean;
   /** A consumer the broker cancelled, or could not start again (`fallback` describes a non-Error). */
   onError(error: unknown, fallback: string): void;
 }
@@ -46,16 +51,12 @@ export class AmqpConsumers {
   /** A new channel: consume every queue on it, then take new consumers there. */
   async attach(live: ConsumeChannel): Promise<void> {
     for (const subscription of this.#subscriptions.values()) {
-      try {
-        await this.#start(live, subscription);
-      } catch (error) {
+      await this.#start(live, subscription).catch((error: unknown) => {
         // A queue the broker refuses as configured is left out, or every reconnect would fail on it.
-        if (error instanceof ConfigError) {
-          this.#subscriptions.delete(subscription.spec.name);
-          this.#deps.onError(error, error.message);
-        }
-        throw error;
-      }
+        if (!(error instanceof ConfigError)) return this.#later(subscription, error);
+        this.#subscriptions.delete(subscription.spec.name);
+        this.#deps.onError(error, error.message);
+      });
     }
     this.#live = live;
   }
@@ -72,14 +73,12 @@ export class AmqpConsumers {
     this.#subscriptions.set(spec.name, subscription);
     const live = this.#live;
     if (live) {
-      try {
-        await this.#start(live, subscription);
-      } catch (error) {
-        // Refused as configured: never restored. Anything else (a channel closing under a reconnect)
-        // leaves it for the next channel to restore.
-        if (error instanceof ConfigError && this.#subscriptions.get(spec.name) === subscription) this.#subscriptions.delete(spec.name);
+      await this.#start(live, subscription).catch((error: unknown) => {
+        // Refused as configured: never restored. Anything else is retried (see #later).
+        if (!(error instanceof ConfigError)) return this.#later(subscription, error);
+        if (this.#subscriptions.get(spec.name) === subscription) this.#subscriptions.delete(spec.name);
         throw error;
-      }
+      });
     }
     return async () => {
       // A new consumer of the same queue may have replaced this one meanwhile; it stays.
@@ -110,7 +109,7 @@ export class AmqpConsumers {
   async #start(live: ConsumeChannel, subscription: Subscription): Promise<void> {
     const { spec } = subscription;
     const { channel, acks } = live;
-    await this.#deps.declare(channel, spec);
+    await this.#deps.declare(spec);
     // Per-consumer prefetch: RabbitMQ 4.3 refuses global QoS.
     await channel.prefetch(subscription.prefetch, false);
     const { consumerTag } = await channel.consume(spec.name, (raw: ConsumeMessage | null) => {
@@ -120,12 +119,18 @@ export class AmqpConsumers {
     subscription.consumerTag = consumerTag;
   }
 
-  /** The broker cancelled a consumer (its queue was deleted, a node went down): declare and consume again. */
-  #onServerCancel(subscription: Subscription): void {
-    subscription.consumerTag = null;
+  /** A queue that cannot be reached now is consumed again in the background; any other failure is thrown. */
+  #later(subscription: Subscription, error: unknown): void {
+    if (!this.#deps.unavailable?.(error)) throw error;
     const { name } = subscription.spec;
-    const cancelled = `RabbitMQ cancelled the consumer of queue "${name}"; consuming again.`;
-    this.#deps.onError(new ConnectionError(cancelled), cancelled);
+    const why = `Queue "${name}" cannot be reached (${error instanceof Error ? error.message : 'unavailable'}); consuming it again every second, the other queues carry on.`;
+    this.#deps.onError(new ConnectionError(why), why);
+    this.#resubscribe(subscription);
+  }
+
+  /** Declares and consumes a subscription's queue again in a moment, and again until it works. */
+  #resubscribe(subscription: Subscription): void {
+    const { name } = subscription.spec;
     const retry = () => {
       const live = this.#live;
       if (this.#closed || !live || this.#subscriptions.get(name) !== subscription) return;
@@ -135,5 +140,13 @@ export class AmqpConsumers {
       });
     };
     setTimeout(retry, RESUBSCRIBE_DELAY_MS).unref();
+  }
+
+  /** The broker cancelled a consumer (its queue was deleted, a node went down): declare and consume again. */
+  #onServerCancel(subscription: Subscription): void {
+    subscription.consumerTag = null;
+    const cancelled = `RabbitMQ cancelled the consumer of queue "${subscription.spec.name}"; consuming again.`;
+    this.#deps.onError(new ConnectionError(cancelled), cancelled);
+    this.#resubscribe(subscription);
   }
 }

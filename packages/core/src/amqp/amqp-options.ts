@@ -5,6 +5,7 @@ import { integer, nonEmptyString, rejectUnknownKeys, requireRecord } from '../co
 
 /** The events exchange of a bus that names no other. */
 export const DEFAULT_EXCHANGE = 'remit.events';
+export const DEFAULT_DEAD_LETTER = 'remit.dead';
 
 /** Options of the `amqp()` transport. */
 export interface AmqpOptions {
@@ -15,11 +16,20 @@ export interface AmqpOptions {
    */
   url: string | readonly string[];
   /**
-   * Fanout exchange events are published to. Give each system sharing a broker its own; group
-   * queues of a bus on another exchange than the default are named `remit.group.<group>@<exchange>`.
+   * Exchange events are published to. Give each system sharing a broker its own; group queues of a
+   * bus on another exchange than the default are named `remit.group.<group>@<exchange>`.
    * @default 'remit.events'
    */
   exchange?: string;
+  /**
+   * How the events exchange routes. `'fanout'`: every queue receives every event, and each bus
+   * drops what it has no handler for. `'topic'`: each queue is bound once per event name or
+   * pattern its handlers need (`order.*`, `#`), so an instance receives only what it handles
+   * (docs/scaling.md). An exchange cannot change type: switch to topic on a new exchange name,
+   * e.g. `remit.events.topic`.
+   * @default 'fanout'
+   */
+  routing?: Routing;
   /**
    * Exchange (fanout) and queue that hold dead letters.
    * @default 'remit.dead'
@@ -74,6 +84,9 @@ export interface AmqpOptions {
   connectionName?: string;
 }
 
+/** How the events exchange routes: to every queue, or by event name (docs/scaling.md). */
+export type Routing = 'fanout' | 'topic';
+
 export interface NormalizedAmqpOptions {
   urls: string[];
   /** The URLs with their passwords masked, for messages and logs. */
@@ -81,6 +94,7 @@ export interface NormalizedAmqpOptions {
   /** Secrets to scrub from any error text before it leaves the transport. */
   secrets: string[];
   exchange: string;
+  routing: Routing;
   deadLetter: string;
   requestExchange: string;
   presenceExchange: string;
@@ -95,6 +109,7 @@ export interface NormalizedAmqpOptions {
 const KEYS = [
   'url',
   'exchange',
+  'routing',
   'deadLetter',
   'requestExchange',
   'presenceExchange',
@@ -165,6 +180,12 @@ function tlsOption(value: unknown, urls: readonly string[]): TlsOptions | undefi
   return tls;
 }
 
+function routingOption(value: unknown): Routing {
+  if (value === undefined) return 'fanout';
+  if (value === 'fanout' || value === 'topic') return value;
+  throw new ConfigError('transport.routing', `expected 'fanout' or 'topic', got ${typeof value === 'string' ? `"${value}"` : typeof value}.`);
+}
+
 /** Checks every amqp() option and applies every default. */
 export function normalizeAmqpOptions(input: unknown): NormalizedAmqpOptions {
   const options = requireRecord('transport', input);
@@ -180,7 +201,8 @@ export function normalizeAmqpOptions(input: unknown): NormalizedAmqpOptions {
     safeUrl,
     secrets,
     exchange: nonEmptyString('transport.exchange', options.exchange, DEFAULT_EXCHANGE),
-    deadLetter: nonEmptyString('transport.deadLetter', options.deadLetter, 'remit.dead'),
+    routing: routingOption(options.routing),
+    deadLetter: nonEmptyString('transport.deadLetter', options.deadLetter, DEFAULT_DEAD_LETTER),
     requestExchange: nonEmptyString('transport.requestExchange', options.requestExchange, 'remit.requests'),
     presenceExchange: nonEmptyString('transport.presenceExchange', options.presenceExchange, 'remit.presence'),
     heartbeatSeconds: integer('transport.heartbeatSeconds', options.heartbeatSeconds, 10, { min: 0, max: 3600 }),

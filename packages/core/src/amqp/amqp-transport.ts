@@ -1,26 +1,24 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
-import { ClosedError, ConnectionError } from '../errors.js';
+import { ClosedError, ConfigError, ConnectionError, RemitError } from '../errors.js';
 import {
   type Delivery,
   type PublishRequest,
   type QueueSpec,
+  type QueueRef,
   REPLY_TO,
   type SendTarget,
   type Transport,
   type TransportContext,
-  type TransportFactory,
   type TransportHooks,
   type WireMessage,
 } from '../transport.js';
 import { AckBatcher } from './ack-batcher.js';
 import { AmqpConsumers } from './amqp-consumers.js';
 import {
-  type AmqpOptions,
   connectionUrls,
-  DEFAULT_EXCHANGE,
   type NormalizedAmqpOptions,
-  normalizeAmqpOptions,
   redact,
+  type Routing,
   socketOptions,
 } from './amqp-options.js';
 import { closeChannels } from './closing.js';
@@ -29,10 +27,10 @@ import { ConnectionLoop } from './connection-loop.js';
 import { fromConsumeMessage, toPublishOptions } from './message-properties.js';
 import { Outbox } from './outbox.js';
 import { publishChannel } from './publish-channel.js';
-import { guardHeaderDecoding } from './safe-headers.js';
 import { attemptError, startError, UNGUARDED } from './connect-errors.js';
-import { declareDelayQueue, retryNames } from './delay-topology.js';
-import { declareExchanges, declareMissing, declareQueue } from './topology.js';
+import { retryNames } from './delay-topology.js';
+import { isHomeNodeDown } from './topology-channel.js';
+import { TopologyKeeper } from './topology-keeper.js';
 
 /** The channels of the current connection. */
 interface LiveChannels {
@@ -49,16 +47,15 @@ interface LiveChannels {
  * `#setup` on every new connection; the transport adds what only it knows: the exchanges, the
  * consumers to restore (AmqpConsumers), the outbox of unconfirmed publishes, and sends.
  */
-class AmqpTransport implements Transport {
+export class AmqpTransport implements Transport {
   readonly #options: NormalizedAmqpOptions;
   readonly #context: TransportContext;
   readonly #outbox: Outbox;
   readonly #consumers: AmqpConsumers;
+  readonly #topology: TopologyKeeper;
   #hooks: TransportHooks | null = null;
   #connection: ConnectionLoop | null = null;
   #live: LiveChannels | null = null;
-  /** Delays (ms) whose delay queues this transport uses: declared on every connection. */
-  readonly #delays = new Set<number>();
   #closing = false;
 
   /** Whether the header-decoding guard (safe-headers.ts) is on for this amqplib. */
@@ -69,10 +66,18 @@ class AmqpTransport implements Transport {
     this.#context = context;
     this.#guarded = guarded;
     this.#outbox = new Outbox(options.outbox);
+    this.#topology = new TopologyKeeper({ options, report: (error, fallback) => this.#report(error, fallback) });
     this.#consumers = new AmqpConsumers({
-      declare: (channel, spec) => declareQueue(channel, spec, options),
-      onError: (error, fallback) => this.#hooks?.onError(this.#safe(error, fallback)),
+      // Declared on the topology channel, not the consume channel it is given: a refused declare
+      // then closes no channel that consumers or publishes live on (topology-channel.ts).
+      declare: (spec) => this.#topology.declareQueue(spec),
+      unavailable: isHomeNodeDown,
+      onError: (error, fallback) => this.#report(error, fallback),
     });
+  }
+
+  get routing(): Routing {
+    return this.#options.routing;
   }
 
   async start(hooks: TransportHooks): Promise<void> {
@@ -103,6 +108,8 @@ class AmqpTransport implements Transport {
       this.#connection = null;
       // close() while still connecting: the attempts stop at once, and start() says why.
       if (this.#closing) throw new ClosedError();
+      // The broker's topology contradicts the options (an exchange of another type): retrying cannot help.
+      if (cause instanceof ConfigError) throw cause;
       throw startError(cause, attempts.lastError, options, (error) => this.#safe(error, 'connect failed'));
     }
   }
@@ -121,14 +128,9 @@ class AmqpTransport implements Transport {
           delayExchange: retryNames(options).delay,
           safe: (error, fallback) => this.#safe(error, fallback),
           onReturned: (target, message) => {
-            if (target === 'events') {
-              hooks.onReturn(message, target);
-              return;
-            }
+            if (target === 'events') hooks.onReturn(message, target);
             // Someone deleted the dead-letter or a delay queue: declare it again before the retry.
-            declareMissing(live.publish, target, message, options).catch((error: unknown) =>
-              hooks.onError(this.#safe(error, `Could not declare the ${target === 'delay' ? 'delay' : 'dead-letter'} queue`)),
-            );
+            else this.#topology.redeclare(target, message);
           },
         }),
       );
@@ -138,6 +140,7 @@ class AmqpTransport implements Transport {
       this.#live = null;
       this.#outbox.detach();
       this.#consumers.detach();
+      this.#topology.detach();
       if (!this.#closing) hooks.onStatus('disconnected', this.#safe(error, 'Lost the connection to RabbitMQ'));
     });
     connection.on('connect-failed', (error: Error, urlIndex: number) => {
@@ -171,8 +174,7 @@ class AmqpTransport implements Transport {
         void model.close().catch(() => {});
       });
     }
-    await declareExchanges(publish, this.#options);
-    for (const delayMs of this.#delays) await declareDelayQueue(publish, delayMs, this.#options);
+    await this.#topology.attach(model);
     // Requests, replies, presence and acks go out on the consume channel (see send()). Direct
     // reply-to brings replies back to the channel that sent the request, so the reply consumer
     // lives there too, made again with every new channel.
@@ -191,15 +193,11 @@ class AmqpTransport implements Transport {
   publish(request: PublishRequest): Promise<void> {
     const { delayMs } = request;
     // A delay queue is declared the first time its delay is used (and again on every connection).
-    if (delayMs !== undefined && !this.#delays.has(delayMs)) return this.#declareDelay(delayMs).then(() => this.#outbox.enqueue(request));
+    if (delayMs !== undefined && !this.#topology.hasDelay(delayMs)) {
+      return this.#topology.declareDelay(delayMs).then(() => this.#outbox.enqueue(request));
+    }
     // Not async: enqueue never throws (it rejects), and a wrapper would cost a promise per publish.
     return this.#outbox.enqueue(request);
-  }
-
-  async #declareDelay(delayMs: number): Promise<void> {
-    this.#delays.add(delayMs);
-    const live = this.#live;
-    if (live) await declareDelayQueue(live.publish, delayMs, this.#options);
   }
 
   /**
@@ -236,6 +234,11 @@ class AmqpTransport implements Transport {
     await this.#live?.consume.bindQueue(queue, this.#options.requestExchange, routingKey);
   }
 
+  route(queue: QueueRef, keys: readonly string[]): Promise<void> {
+    if (this.#closing) return Promise.resolve();
+    return this.#topology.route(queue.name, keys);
+  }
+
   consume(spec: QueueSpec, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<() => Promise<void>> {
     if (this.#closing) return Promise.reject(new ClosedError('The AMQP transport'));
     return this.#consumers.add(spec, prefetch, onDelivery);
@@ -254,6 +257,7 @@ class AmqpTransport implements Transport {
     this.#closing = true;
     this.#outbox.close();
     this.#consumers.close();
+    this.#topology.detach();
     const connection = this.#connection;
     const live = this.#live;
     this.#connection = null;
@@ -266,26 +270,14 @@ class AmqpTransport implements Transport {
     await connection?.close().catch(() => {});
   }
 
+  /** A failure that does not stop the transport; remit's own warnings pass as they are (they hold no URL). */
+  #report(error: unknown, fallback: string): void {
+    this.#hooks?.onError(error instanceof RemitError && !(error instanceof ConnectionError) ? error : this.#safe(error, fallback));
+  }
+
   /** An Error whose message never holds the URL's password. */
   #safe(error: unknown, fallback: string): Error {
     const message = error instanceof Error ? error.message : fallback;
     return new ConnectionError(redact(message, this.#options.secrets));
   }
-}
-
-/**
- * The RabbitMQ transport. Options are checked now, synchronously.
- *
- * @example
- * createBus({ service: 'billing', transport: amqp({ url: 'amqp://guest:guest@localhost:5672' }) });
- */
-export function amqp(options: AmqpOptions): TransportFactory {
-  const normalized = normalizeAmqpOptions(options);
-  const guarded = guardHeaderDecoding();
-  return {
-    kind: 'amqp',
-    // Group queues of a bus on another events exchange than the default carry that exchange's name.
-    ...(normalized.exchange === DEFAULT_EXCHANGE ? {} : { namespace: normalized.exchange }),
-    create: (context) => new AmqpTransport(normalized, context, guarded),
-  };
 }

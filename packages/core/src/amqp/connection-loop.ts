@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { closeModel } from './closing.js';
+import { ConfigError } from '../errors.js';
 import { backoffDelay } from '../policies/backoff.js';
 import amqplib, { type ChannelModel, type SocketOptions } from 'amqplib';
 
@@ -102,6 +103,9 @@ export class ConnectionLoop extends EventEmitter {
           return;
         }
         this.#model = null;
+        // Its node may be gone (killed, restarting): the first attempt goes to the next node of a
+        // cluster rather than back to it, sparing a refused connect and a backoff step.
+        this.#urlIndex++;
         this.emit('disconnect', error ?? new Error('Connection closed'));
         this.#schedule();
       });
@@ -121,10 +125,11 @@ export class ConnectionLoop extends EventEmitter {
       // The next attempt goes to the next node: a dead node should not hold up recovery.
       this.#urlIndex++;
       this.emit('connect-failed', error, urlIndex);
-      // Wrong credentials or vhost never fix themselves: the first connection fails at once
-      // instead of retrying until the connect timeout. Once connected, a bus keeps retrying (a
-      // password being rotated), and says so in its log.
-      if (this.#everConnected === false && refusedAccess(error)) {
+      // Wrong credentials or vhost never fix themselves, nor does topology that contradicts the
+      // options (setup's ConfigError): the first connection fails at once instead of retrying until
+      // the connect timeout. Once connected, a bus keeps retrying (a password being rotated), and
+      // says so in its log.
+      if (this.#everConnected === false && (refusedAccess(error) || caught instanceof ConfigError)) {
         this.#firstConnect.reject(error);
         return;
       }

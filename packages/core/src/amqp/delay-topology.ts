@@ -1,6 +1,6 @@
 import type { Channel } from 'amqplib';
 import { Header } from '../wire/headers.js';
-import { DEFAULT_EXCHANGE, type NormalizedAmqpOptions } from './amqp-options.js';
+import { DEFAULT_DEAD_LETTER, DEFAULT_EXCHANGE, type NormalizedAmqpOptions } from './amqp-options.js';
 
 /**
  * Delayed retries without a broker plugin (the delayed-message plugin is archived and does not
@@ -18,9 +18,15 @@ import { DEFAULT_EXCHANGE, type NormalizedAmqpOptions } from './amqp-options.js'
  * only by consumers), and a waiting retry must outlive its instance and the broker's restarts.
  */
 
-/** The names of a bus's retry topology: on another events exchange than the default, suffixed `@<exchange>`. */
-export function retryNames(options: Pick<NormalizedAmqpOptions, 'exchange'>): { retry: string; delay: string; queue(ms: number): string } {
-  const suffix = options.exchange === DEFAULT_EXCHANGE ? '' : `@${options.exchange}`;
+/**
+ * The names of a bus's retry topology. The retry exchange's alternate exchange is the bus's
+ * dead-letter exchange, and an exchange's arguments cannot change, so buses with another events
+ * exchange or another dead-letter exchange than the defaults get their own: suffixed
+ * `@<exchange>`, and `@<exchange>:<deadLetter>` when the dead-letter exchange is not the default.
+ */
+export function retryNames(options: Pick<NormalizedAmqpOptions, 'exchange' | 'deadLetter'>): { retry: string; delay: string; queue(ms: number): string } {
+  const exchange = options.exchange === DEFAULT_EXCHANGE ? '' : `@${options.exchange}`;
+  const suffix = options.deadLetter === DEFAULT_DEAD_LETTER ? exchange : `@${options.exchange}:${options.deadLetter}`;
   return {
     retry: `remit.retry${suffix}`,
     delay: `remit.delay${suffix}`,

@@ -1,22 +1,35 @@
 import type { Channel } from 'amqplib';
-import type { QueueSpec, WireMessage } from '../transport.js';
-import { Header } from '../wire/headers.js';
+import type { QueueSpec } from '../transport.js';
 import { ConfigError } from '../errors.js';
 import type { NormalizedAmqpOptions } from './amqp-options.js';
-import { bindForRetries, declareDelayQueue, declareRetryExchanges } from './delay-topology.js';
+import { bindForRetries, declareRetryExchanges } from './delay-topology.js';
 
 /**
- * The event, request and presence exchanges, the dead-letter exchange with its queue, and the
- * exchanges of delayed retries (docs/wire-format.md).
+ * The event (fanout or topic), request, presence and dead-letter exchanges, and the exchanges of
+ * delayed retries (docs/wire-format.md).
  */
 export async function declareExchanges(channel: Channel, options: NormalizedAmqpOptions): Promise<void> {
-  await channel.assertExchange(options.exchange, 'fanout', { durable: true });
+  await channel.assertExchange(options.exchange, options.routing, { durable: true });
   await channel.assertExchange(options.requestExchange, 'direct', { durable: true });
   await channel.assertExchange(options.presenceExchange, 'fanout', { durable: true });
   await channel.assertExchange(options.deadLetter, 'fanout', { durable: true });
-  await channel.assertQueue(options.deadLetter, { durable: true });
-  await channel.bindQueue(options.deadLetter, options.deadLetter, '');
   await declareRetryExchanges(channel, options);
+}
+
+/**
+ * The dead-letter queue's delivery limit, never reached: RabbitMQ 4.0–4.2 count every return of a
+ * message toward a quorum queue's limit (default 20) and drop it past the limit, and `remit dead
+ * list` browses by reading and returning what it read.
+ */
+const DEAD_LETTER_DELIVERY_LIMIT = 1_000_000;
+
+/**
+ * The dead-letter queue, bound to its exchange: quorum (docs/scaling.md). `asIs`: a queue of this
+ * name exists with another type (a classic one from an older deployment) and is used as it is.
+ */
+export async function declareDeadLetterQueue(channel: Channel, options: NormalizedAmqpOptions, asIs = false): Promise<void> {
+  await assertShared(channel, options.deadLetter, { 'x-delivery-limit': DEAD_LETTER_DELIVERY_LIMIT }, asIs);
+  await channel.bindQueue(options.deadLetter, options.deadLetter, '');
 }
 
 /**
@@ -36,13 +49,32 @@ function refusedDeclare(error: unknown, spec: Extract<QueueSpec, { kind: 'group'
   );
 }
 
+/**
+ * A durable queue that instances share, declared as a quorum queue so that it survives the loss of
+ * any one node of a cluster (a classic queue is gone, and cannot even be declared, while its one
+ * node is down). `asIs`: one of this name already exists with another type; it is checked, not
+ * declared, and used as it is.
+ */
+async function assertShared(channel: Channel, name: string, args: Record<string, unknown>, asIs: boolean): Promise<void> {
+  if (asIs) await channel.checkQueue(name);
+  else await channel.assertQueue(name, { durable: true, arguments: { 'x-queue-type': 'quorum', ...args } });
+}
+
+/** How a queue is declared beyond its spec: as it exists, and the routing keys it is bound with. */
+export interface DeclareHow {
+  /** Use an existing queue of another type as it is (see assertShared). @default false */
+  asIs?: boolean;
+  /** Event routing keys of a broadcast or group queue (topic routing). @default [''] (fanout) */
+  keys?: readonly string[];
+}
+
 /** Declares a bus queue and binds it: to the event exchange, or to the request or presence exchange. */
-export async function declareQueue(channel: Channel, spec: QueueSpec, options: NormalizedAmqpOptions): Promise<void> {
+export async function declareQueue(channel: Channel, spec: QueueSpec, options: NormalizedAmqpOptions, how: DeclareHow = {}): Promise<void> {
+  const asIs = how.asIs === true;
   if (spec.kind === 'requests') {
-    // Classic and durable, messages transient: a request is worthless once its asker stopped
-    // waiting, and a reply cannot outlive the asker's connection anyway. Quorum replication would
-    // only slow every request down.
-    await channel.assertQueue(spec.name, { durable: true, arguments: { 'x-expires': spec.expiresMs } });
+    // Quorum, so that requests keep waiting while a node is down (docs/scaling.md measures what it
+    // costs). Messages stay transient: a request is worthless once its asker stopped waiting.
+    await assertShared(channel, spec.name, { 'x-expires': spec.expiresMs }, asIs);
     for (const key of spec.routingKeys) await channel.bindQueue(spec.name, options.requestExchange, key);
     return;
   }
@@ -68,16 +100,16 @@ export async function declareQueue(channel: Channel, spec: QueueSpec, options: N
     // its consumer for a while does not delete it.
     await channel.assertQueue(spec.name, { exclusive: true, autoDelete: false, durable: false });
   } else {
-    // Durable, not exclusive: RabbitMQ 4.3 refuses transient non-exclusive queues.
-    await channel.assertQueue(spec.name, { durable: true, arguments: { 'x-expires': spec.expiresMs } });
+    // Durable, not exclusive: RabbitMQ 4.3 refuses transient non-exclusive queues. Quorum, so a
+    // stable instance keeps its queue (and catches up) when a node dies; dead-lettering like a group
+    // queue's, for the same reason.
+    await assertShared(
+      channel,
+      spec.name,
+      { 'x-expires': spec.expiresMs, 'x-dead-letter-exchange': options.deadLetter, 'x-delivery-limit': spec.deliveryLimit },
+      asIs,
+    );
   }
-  await channel.bindQueue(spec.name, options.exchange, '');
+  for (const key of how.keys ?? ['']) await channel.bindQueue(spec.name, options.exchange, key);
   await bindForRetries(channel, spec.name, options);
-}
-
-/** Declares again the queue a dead letter or a delayed retry was returned from (someone deleted it). */
-export function declareMissing(channel: Channel, target: 'dead' | 'delay', message: WireMessage, options: NormalizedAmqpOptions): Promise<void> {
-  const delayMs = Number(message.properties.headers[Header.delay]);
-  if (target === 'delay' && Number.isInteger(delayMs) && delayMs > 0) return declareDelayQueue(channel, delayMs, options);
-  return declareExchanges(channel, options);
 }

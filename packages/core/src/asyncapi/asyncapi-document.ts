@@ -18,7 +18,7 @@ export interface AsyncAPIServer {
 /** The AMQP binding of an event's channel: the event exchange, routed by the event name. */
 export interface AsyncAPIAmqpChannelBinding {
   is: 'routingKey';
-  exchange: { name: string; type: 'fanout'; durable: true; autoDelete: false };
+  exchange: { name: string; type: 'fanout' | 'topic'; durable: true; autoDelete: false };
   bindingVersion: '0.3.0';
 }
 

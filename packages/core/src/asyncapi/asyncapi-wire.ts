@@ -62,10 +62,10 @@ export function bodySchema(payload: JsonSchema, codec: AsyncAPICodec): JsonSchem
   };
 }
 
-export function channelBinding(exchange: string): AsyncAPIAmqpChannelBinding {
+export function channelBinding(exchange: string, routing: 'fanout' | 'topic'): AsyncAPIAmqpChannelBinding {
   return {
     is: 'routingKey',
-    exchange: { name: exchange, type: 'fanout', durable: true, autoDelete: false },
+    exchange: { name: exchange, type: routing, durable: true, autoDelete: false },
     bindingVersion: '0.3.0',
   };
 }

@@ -42,6 +42,11 @@ export interface AsyncAPIOptions {
    * @default 'remit.events'
    */
   exchange?: string;
+  /**
+   * How the buses' event exchange routes (`amqp({ routing })`): the exchange type in the bindings.
+   * @default 'fanout'
+   */
+  routing?: 'fanout' | 'topic';
   /** Supplies JSON Schema for validators that cannot export it themselves (see {@link JsonSchemaExporter}). */
   jsonSchema?: JsonSchemaExporter;
 }
@@ -55,6 +60,7 @@ interface NormalizedSource {
 interface NormalizedOptions {
   codec: AsyncAPICodec;
   exchange: string;
+  routing: 'fanout' | 'topic';
   jsonSchema: JsonSchemaExporter | undefined;
 }
 
@@ -73,7 +79,7 @@ const DEFAULT_EXCHANGE = 'remit.events';
  */
 export function toAsyncAPI(source: AsyncAPISource, info: AsyncAPIInfo, options: AsyncAPIOptions = {}): AsyncAPIDocument {
   const { service, events } = normalizeSource(source);
-  const { codec, exchange, jsonSchema } = normalizeOptions(options);
+  const { codec, exchange, routing, jsonSchema } = normalizeOptions(options);
   if (typeof info !== 'object' || info === null) throw new ConfigError('info', 'expected { title, version, description?, servers? }.');
   const title = info.title ?? service;
   checkText('info.title', title, 'name the API (or describe a bus, whose service name is the default)');
@@ -103,18 +109,24 @@ export function toAsyncAPI(source: AsyncAPISource, info: AsyncAPIInfo, options: 
     document.components.schemas[key] = relocateRefs(exported.schema, `/components/schemas/${key}`);
     // A stand-in's description explains the missing schema; only a real schema's describes the event.
     const summary = exported.exported && typeof exported.schema.description === 'string' ? exported.schema.description : undefined;
-    document.channels[key] = channel(event, key, exchange, codec, summary);
+    document.channels[key] = channel(event, key, { exchange, routing }, codec, summary);
     document.operations[`${key}.send`] = operation('send', event, key, service);
     document.operations[`${key}.receive`] = operation('receive', event, key, service);
   }
   return document;
 }
 
-function channel(event: string, key: string, exchange: string, codec: AsyncAPICodec, summary: string | undefined): AsyncAPIChannel {
+function channel(
+  event: string,
+  key: string,
+  { exchange, routing }: Pick<NormalizedOptions, 'exchange' | 'routing'>,
+  codec: AsyncAPICodec,
+  summary: string | undefined,
+): AsyncAPIChannel {
   return {
     address: event,
     title: event,
-    description: `"${event}" events are published to the ${exchange} exchange (fanout) with routing key "${event}".`,
+    description: `"${event}" events are published to the ${exchange} exchange (${routing}) with routing key "${event}".`,
     messages: {
       [key]: {
         name: event,
@@ -127,7 +139,7 @@ function channel(event: string, key: string, exchange: string, codec: AsyncAPICo
         bindings: { amqp: { messageType: event, bindingVersion: '0.3.0' } },
       },
     },
-    bindings: { amqp: channelBinding(exchange) },
+    bindings: { amqp: channelBinding(exchange, routing) },
   };
 }
 
@@ -184,10 +196,12 @@ function normalizeOptions(options: AsyncAPIOptions): NormalizedOptions {
   }
   const exchange = options.exchange ?? DEFAULT_EXCHANGE;
   checkText('exchange', exchange, 'name the event exchange, or leave it out for remit.events');
+  const routing = options.routing ?? 'fanout';
+  if (routing !== 'fanout' && routing !== 'topic') throw new ConfigError('routing', `expected "fanout" or "topic", got ${JSON.stringify(routing)}.`);
   if (options.jsonSchema !== undefined && typeof options.jsonSchema !== 'function') {
     throw new ConfigError('jsonSchema', 'expected a function (schema, event) => JSON Schema | undefined.');
   }
-  return { codec, exchange, jsonSchema: options.jsonSchema };
+  return { codec, exchange, routing, jsonSchema: options.jsonSchema };
 }
 
 function checkText(field: string, value: unknown, hint: string): asserts value is string {

@@ -1,4 +1,4 @@
-import { checkEventName, checkHeaders, integer, rejectUnknownKeys, requireRecord } from '../config-checks.js';
+import { checkHeaders, checkPublishedName, integer, rejectUnknownKeys, requireRecord } from '../config-checks.js';
 import { ConfigError, PayloadTooLargeError, RemitError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
@@ -18,6 +18,7 @@ import { destinationHeaders, matches, parseDestination } from './destinations.js
 import type { Dispatcher } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import type { Observers } from '../observe/observers.js';
+import { hears } from './topic-patterns.js';
 
 const DEFAULT_ACK_TIMEOUT_MS = 5000;
 const ACK_TIMEOUT_RANGE = { min: 1, max: 2 ** 31 - 1 };
@@ -97,7 +98,7 @@ export class EventPublisher {
   async publishEncoded(event: EncodedEvent, options: PublishOptions): Promise<DeliveryReport | undefined> {
     const deps = this.#deps;
     const { name, codec, body } = requireRecord('event', event);
-    checkEventName(name);
+    checkPublishedName(name);
     const checked = this.#checkOptions(name, options);
     if (typeof codec !== 'string' || deps.codecs(codec) === undefined) {
       throw new ConfigError('event.codec', `expected the name of a codec this bus knows (${deps.codec.name} or json), got ${JSON.stringify(codec)}.`);
@@ -109,7 +110,7 @@ export class EventPublisher {
 
   /** The checks of an event name and publish options, each throwing ConfigError naming the field. */
   #checkOptions(name: unknown, options: PublishOptions | AckPublishOptions): CheckedOptions {
-    checkEventName(name);
+    checkPublishedName(name);
     rejectUnknownKeys('', requireRecord('options', options), PUBLISH_KEYS);
     const headers = checkHeaders(options.headers);
     const to = parseDestination(options.to);
@@ -164,9 +165,12 @@ export class EventPublisher {
     const id = message.properties.messageId ?? '';
     // Awaited: the addressees live now; this instance only when it runs its handlers itself.
     if (ack) await deps.presence.joined();
-    // Instances without a broadcast queue never receive the event, so they are not waited for.
+    // Instances without a broadcast queue never receive the event, so they are not waited for; nor
+    // are those whose queue is bound (topic routing) for other events only.
     const expected = ack
-      ? deps.presence.live().filter((ref) => ref.listening && matches(to, ref) && (local || ref.instance !== self.instance))
+      ? deps.presence
+          .live()
+          .filter((ref) => ref.listening && hears(ref, name) && matches(to, ref) && (local || ref.instance !== self.instance))
       : [];
     const acks = ack ? deps.acks.collect(id, expected, ackTimeoutMs) : null;
     deps.stats.published++;

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { HandlerPolicy } from '../policies/handler-policy.js';
 import type { EventMeta } from '../types.js';
+import { TopicPatterns } from './topic-patterns.js';
 
 /** A handler's name in dead letters and metrics: its function's name, or `fallback` for an anonymous one. */
 export function handlerLabel(fn: { name: string }, fallback: string): string {
@@ -35,13 +36,18 @@ function addTo<K>(map: Map<K, EntrySet>, key: K, entry: HandlerEntry): void {
 /**
  * Who listens to what: broadcast handlers by event name, catch-all handlers, and group handlers by
  * group and event name. The bus asks it which handlers a delivery from a given queue should run.
+ * A name may be a pattern (`order.*`, `order.#`; topic-patterns.ts): its handlers run for every
+ * event name it matches.
  */
 export class HandlerRegistry {
   readonly #broadcast = new Map<string, EntrySet>();
   readonly #any: EntrySet = new Set();
   readonly #groups = new Map<string, Map<string, EntrySet>>();
+  readonly #broadcastPatterns = new TopicPatterns();
+  readonly #groupPatterns = new Map<string, TopicPatterns>();
 
   addBroadcast(name: string, entry: HandlerEntry): () => void {
+    this.#broadcastPatterns.note(name);
     addTo(this.#broadcast, name, entry);
     return () => this.#broadcast.get(name)?.delete(entry);
   }
@@ -54,6 +60,9 @@ export class HandlerRegistry {
   addGroup(group: string, name: string, entry: HandlerEntry): () => void {
     let events = this.#groups.get(group);
     if (!events) this.#groups.set(group, (events = new Map()));
+    let patterns = this.#groupPatterns.get(group);
+    if (!patterns) this.#groupPatterns.set(group, (patterns = new TopicPatterns()));
+    patterns.note(name);
     addTo(events, name, entry);
     return () => events.get(name)?.delete(entry);
   }
@@ -79,11 +88,33 @@ export class HandlerRegistry {
 
   /** Broadcast handlers for an event, catch-all handlers included; `once` handlers are removed as taken. */
   takeBroadcast(name: string): HandlerEntry[] {
-    return take(this.#broadcast.get(name), this.#any);
+    const entries = take(this.#broadcast.get(name), this.#any);
+    if (this.#broadcastPatterns.size > 0) takeMatching(this.#broadcastPatterns, this.#broadcast, name, entries);
+    return entries;
   }
 
   takeGroup(group: string, name: string): HandlerEntry[] {
-    return take(this.#groups.get(group)?.get(name));
+    const events = this.#groups.get(group);
+    const entries = take(events?.get(name));
+    const patterns = this.#groupPatterns.get(group);
+    if (events && patterns && patterns.size > 0) takeMatching(patterns, events, name, entries);
+    return entries;
+  }
+
+  /** Names and patterns that have a broadcast handler (topic routing binds the broadcast queue to each). */
+  broadcastNames(): string[] {
+    return namesIn(this.#broadcast);
+  }
+
+  /** Whether a catch-all handler (`onAny`) is registered. */
+  hasCatchAll(): boolean {
+    return this.#any.size > 0;
+  }
+
+  /** Names and patterns that have a handler of `group`. */
+  groupNames(group: string): string[] {
+    const events = this.#groups.get(group);
+    return events ? namesIn(events) : [];
   }
 
   /** Whether any broadcast handler or catch-all handler is registered. */
@@ -135,6 +166,18 @@ export class HandlerRegistry {
     const entries = [...(this.#broadcast.get(event) ?? [])];
     for (const events of this.#groups.values()) entries.push(...(events.get(event) ?? []));
     return entries;
+  }
+}
+
+function namesIn(map: Map<string, EntrySet>): string[] {
+  return [...map].filter(([, set]) => set.size > 0).map(([name]) => name);
+}
+
+/** Adds the handlers of every pattern that `name` matches. */
+function takeMatching(patterns: TopicPatterns, map: Map<string, EntrySet>, name: string, entries: HandlerEntry[]): void {
+  for (const pattern of patterns.matching(name)) {
+    const set = map.get(pattern);
+    if (set?.size) takeFrom(set, entries);
   }
 }
 

@@ -11,6 +11,7 @@ import type { QueueGate } from '../policies/queue-gate.js';
 import type { NormalizedRetry } from '../policies/retry-options.js';
 import type { BusStats, EventMeta, HandlerHealth, HandlerStatus, Unsubscribe } from '../types.js';
 import type { BroadcastConsumer } from './broadcast-consumer.js';
+import type { EventRoutes } from './event-routes.js';
 import type { GroupConsumers } from './group-consumers.js';
 import { type HandlerEntry, type HandlerRegistry, handlerLabel } from './handler-registry.js';
 import { type NormalizedSubscribeOptions, normalizeSubscribeOptions } from './subscribe-options.js';
@@ -29,6 +30,8 @@ export interface SubscriptionsDeps {
   status: Pick<StatusTracker, 'handlerChanged'>;
   stats: BusStats;
   reporter: FailureReporter;
+  /** Under topic routing, binds and unbinds queues as handlers come and go. */
+  routes: Pick<EventRoutes, 'sync'>;
 }
 
 type AnyHandler = (name: string, payload: unknown, meta: EventMeta) => unknown;
@@ -72,13 +75,16 @@ export class Subscriptions {
     };
     if (group === null) {
       const remove = deps.registry.addBroadcast(name, entry);
+      void deps.routes.sync();
       if (deps.lifecycle.consuming) void deps.broadcast.late();
       return () => {
         remove();
         retire();
+        void deps.routes.sync();
       };
     }
     const remove = deps.registry.addGroup(group, name, entry);
+    void deps.routes.sync();
     // ensure() is idempotent, so a handler added while start() is running is not missed.
     if (deps.lifecycle.consuming) void deps.groups.ensure(group);
     return () => {
@@ -95,6 +101,7 @@ export class Subscriptions {
       breaker.stop();
       (entry.group === null ? this.#deps.broadcast.gate : this.#deps.groups.gate(entry.group)).remove(breaker);
     }
+    void this.#deps.routes.sync();
     if (this.#deps.lifecycle.started) this.#deps.groups.releaseIdle();
   }
 
@@ -112,12 +119,17 @@ export class Subscriptions {
       run: (payload, meta) => call(meta.name, payload, meta),
     };
     const remove = this.#deps.registry.addAny(entry);
+    void this.#deps.routes.sync();
     if (this.#deps.lifecycle.consuming) void this.#deps.broadcast.late();
-    return remove;
+    return () => {
+      remove();
+      void this.#deps.routes.sync();
+    };
   }
 
   removeAny(handler: HandlerEntry['fn'] | undefined): void {
     this.#deps.registry.removeAny(handler);
+    void this.#deps.routes.sync();
   }
 
   /** Every handler, for `health().handlers`. */

@@ -7,6 +7,8 @@ import { MemoryBroker, type MemoryConsumer } from './memory-broker.js';
 let processBroker: MemoryBroker | undefined;
 
 class MemoryTransport implements Transport {
+  /** The memory broker's event exchange is a fanout; handlers for patterns filter on the bus (handler-registry.ts). */
+  readonly routing = 'fanout';
   readonly #broker: MemoryBroker;
   readonly #cancels = new Set<() => void>();
   /** Deliveries handed out and not settled; requeued on close, as a closing channel would. */

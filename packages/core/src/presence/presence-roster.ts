@@ -67,5 +67,6 @@ function info(announcement: Announcement, lastSeen: number): InstanceInfo {
     version: announcement.version,
     heartbeatIntervalMs: announcement.heartbeatIntervalMs,
     listening: announcement.listening,
+    ...(announcement.topics === undefined ? {} : { topics: announcement.topics }),
   };
 }

@@ -20,6 +20,12 @@ export interface InstanceInfo extends InstanceRef {
    * `publish(…, { ack: true })` does not wait for it.
    */
   readonly listening: boolean;
+  /**
+   * Under topic routing, the event names and patterns its broadcast queue is bound with: it
+   * receives only matching events, and `publish(…, { ack: true })` waits for it only for those.
+   * Absent: it receives every event.
+   */
+  readonly topics?: readonly string[];
 }
 
 /** An instance joined (announced itself, or was heard again) or left (said goodbye, or fell silent). */

@@ -21,11 +21,20 @@ export interface Listening {
   onStarted(listener: () => void): void;
 }
 
+/** Under topic routing, what this instance's broadcast queue is bound to, announced so that ack waits are exact. */
+export interface Topics {
+  /** Undefined under fanout routing. */
+  broadcastKeys(): string[] | undefined;
+  /** Calls `listener` once the broker has new bindings. */
+  onChange(listener: () => void): void;
+}
+
 export interface PresenceDeps {
   source: EnvelopeSource;
   self: Omit<Announcement, 'startedAt' | 'listening'>;
   /** Announced as `listening`: publishers wait for acks only from instances that receive broadcasts. */
   broadcast: Listening;
+  topics: Topics;
   /** This instance's presence queue, which also receives acks. */
   queue: string;
   transport: Pick<Transport, 'consume' | 'send'>;
@@ -57,6 +66,10 @@ export class Presence {
     // events should now be awaited from this instance.
     deps.broadcast.onStarted(() => {
       if (this.#timer !== null) this.rejoin();
+    });
+    // New bindings: the others learn at once which events to await acks for from this instance.
+    deps.topics.onChange(() => {
+      if (this.#timer !== null) this.#send(PresenceType.heartbeat, 'presence');
     });
   }
 
@@ -116,6 +129,7 @@ export class Presence {
       version,
       heartbeatIntervalMs,
       listening: this.#deps.broadcast.active,
+      ...this.#topics(),
     };
     return [self, ...this.#roster.list()].sort((a, b) => a.service.localeCompare(b.service) || a.instance.localeCompare(b.instance));
   }
@@ -193,7 +207,12 @@ export class Presence {
 
   /** What this instance says about itself; `listening` is read each time, as consuming may start late. */
   #announcement(): Announcement {
-    return { ...this.#deps.self, startedAt: this.#startedAt, listening: this.#deps.broadcast.active, run: this.#run };
+    return { ...this.#deps.self, startedAt: this.#startedAt, listening: this.#deps.broadcast.active, run: this.#run, ...this.#topics() };
+  }
+
+  #topics(): { topics: string[] } | Record<string, never> {
+    const topics = this.#deps.topics.broadcastKeys();
+    return topics === undefined ? {} : { topics };
   }
 
   #send(type: string, target: 'presence' | 'direct', options: { replyTo?: string; routingKey?: string } = {}): void {

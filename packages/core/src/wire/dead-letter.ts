@@ -1,8 +1,12 @@
 import type { WireMessage } from '../transport.js';
 import { Header } from './headers.js';
 
-/** RabbitMQ's dead-lettering records: x-death, x-first-death-*, x-last-death-*. */
-const DEATH_HEADER = /^x-(death|first-death-|last-death-)/;
+/**
+ * Headers RabbitMQ adds on its own: the dead-lettering records (x-death, x-first-death-*,
+ * x-last-death-*) and a quorum queue's count of deliveries (x-delivery-count): they describe the
+ * message's past deliveries, not the event.
+ */
+const BROKER_HEADER = /^x-(death$|first-death-|last-death-|delivery-count$)/;
 
 /** Longest error text written to a dead letter's headers. */
 const MAX_HEADER_TEXT = 1024;
@@ -48,7 +52,7 @@ export function toDeadLetter(message: WireMessage, details: DeadLetterDetails, k
   if (keep) {
     // The broker's x-death records of the delay queues it went through say nothing an operator
     // needs, and would make `remit dead list` take it for one the broker dead-lettered itself.
-    for (const key of Object.keys(original)) if (!DEATH_HEADER.test(key)) headers[key] = original[key];
+    for (const key of Object.keys(original)) if (!BROKER_HEADER.test(key)) headers[key] = original[key];
   } else {
     headers[Header.deadHeadersDropped] = true;
   }

@@ -27,6 +27,11 @@ export interface Announcement {
   /** Whether it consumes broadcast events (has a broadcast handler); absent on the wire means true. */
   listening: boolean;
   /**
+   * Under topic routing, the event names and patterns its broadcast queue is bound with: it receives
+   * (and acks) only matching events. Absent: it receives every event (fanout routing, older instances).
+   */
+  topics?: string[];
+  /**
    * A random id of this run of the bus: tells its own echo from another live instance that uses
    * the same instance id. Optional on the wire (older and other-language instances omit it).
    */
@@ -49,7 +54,7 @@ export function toPresenceMessage(source: EnvelopeSource, type: string, announce
 export function readAnnouncement(message: WireMessage): Announcement | null {
   const body = parseJson(message);
   if (!isRecord(body)) return null;
-  const { service, instance, startedAt, version, heartbeatIntervalMs, listening, run } = body;
+  const { service, instance, startedAt, version, heartbeatIntervalMs, listening, run, topics } = body;
   if (typeof service !== 'string' || typeof instance !== 'string') return null;
   if (typeof startedAt !== 'number' || typeof heartbeatIntervalMs !== 'number' || heartbeatIntervalMs <= 0) return null;
   if (text(message.properties.headers[Header.instance]) !== instance) return null;
@@ -62,7 +67,21 @@ export function readAnnouncement(message: WireMessage): Announcement | null {
     // Older or other-language instances that do not say are taken to listen.
     listening: listening !== false,
     ...(typeof run === 'string' ? { run } : {}),
+    ...(readTopics(topics) ?? {}),
   };
+}
+
+const MAX_TOPICS = 10_000;
+
+/** `topics` when it is a list of names, else nothing (the instance is then taken to hear every event). */
+function readTopics(value: unknown): { topics: string[] } | null {
+  if (!Array.isArray(value) || value.length > MAX_TOPICS) return null;
+  const topics: string[] = [];
+  for (const topic of value) {
+    if (typeof topic !== 'string' || topic.length > 255) return null;
+    topics.push(topic);
+  }
+  return { topics };
 }
 
 /** How an instance's handlers ended for an event whose publisher asked for acks. */
