@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, type FailureReport } from '@remit/core';
 import { deleteTopology, queueInfo, rawChannel, unique, waitFor } from '../helpers/broker.js';
-import { TestTopology } from '../helpers/buses.js';
+import { groupQueue, TestTopology } from '../helpers/buses.js';
 
 let topology: TestTopology;
 afterEach(async () => topology?.cleanup());
@@ -57,6 +57,31 @@ describe('topic routing: an instance hears only what it handles', () => {
     // What no queue is bound for comes back to the publisher, counted and reported.
     expect(shop.stats().unroutable).toBe(15);
     expect(new Set(unroutable)).toEqual(new Set(['order.line.added', 'user.deleted', 'audit.log']));
+  });
+
+  it("bus.observe()'s receivers are the queues an event is routed to, as the test harness needs", async () => {
+    topology = new TestTopology({ routing: 'topic' });
+    const group = topology.group('invoices');
+    const users = topology.bus<Record<string, Payload>>({ service: 'users' });
+    users.on('user.created', () => {});
+    users.on('invoice.#', () => {}, { group });
+    await users.start();
+    const observation = users.observe(() => {});
+    onTestFinished(observation.stop);
+    const receivers = (name: string) => observation.receivers(name).map(({ queue }) => queue);
+    const [broadcastQueue] = receivers('user.created');
+    expect(broadcastQueue).toMatch(/^remit\.instance\.users\./);
+    expect(receivers('user.created')).toEqual([broadcastQueue]);
+    expect(receivers('invoice.line.added')).toEqual([groupQueue(group, topology.exchange)]);
+    expect(receivers('user.deleted')).toEqual([]);
+    // Under fanout routing every queue consumed gets every event.
+    const fanout = new TestTopology();
+    onTestFinished(() => fanout.cleanup());
+    const plain = fanout.bus<Record<string, Payload>>({ service: 'users' });
+    plain.on('user.created', () => {});
+    plain.on('invoice.#', () => {}, { group: fanout.group('invoices') });
+    await plain.start();
+    expect(plain.observe(() => {}).receivers('user.deleted')).toHaveLength(2);
   });
 
   it('binds a handler added after start() within a round trip, and unbinds a name when off() leaves it no handler', async () => {

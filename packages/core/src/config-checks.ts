@@ -1,5 +1,4 @@
 import { ConfigError } from './errors.js';
-import { isTopicPattern } from './events/topic-patterns.js';
 import type { HeaderValue } from './types.js';
 
 /**
@@ -73,15 +72,6 @@ export function groupName(service: string, group: unknown): string | null {
 export function checkEventName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > MAX_EVENT_NAME_BYTES) {
     throw new ConfigError('name', `an event name is a non-empty string of at most ${MAX_EVENT_NAME_BYTES} bytes.`);
-  }
-}
-
-/** A name to publish: a pattern (`order.*`, `#`) selects events in `on()`, and is no event's name. */
-export function checkPublishedName(name: unknown): asserts name is string {
-  checkEventName(name);
-  // includes() first: this runs for every publish, and almost no name has either character.
-  if ((name.includes('*') || name.includes('#')) && isTopicPattern(name)) {
-    throw new ConfigError('name', `"${name}" is a pattern: a "*" or "#" word matches event names in on(); publish a concrete name.`);
   }
 }
 

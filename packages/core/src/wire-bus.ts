@@ -43,6 +43,8 @@ export interface BusParts {
   subscriptions: Subscriptions;
   groups: GroupConsumers;
   broadcast: BroadcastConsumer;
+  /** The bindings of this instance's queues under topic routing. */
+  routes: EventRoutes;
   presence: Presence;
   publisher: EventPublisher;
   requests: RequestClient;
@@ -150,5 +152,5 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   });
 
   const transportEvents = new TransportEvents({ lifecycle, status, stats, reporter, presence, requests, publisher });
-  return { lifecycle, status, reporter, work, stats, metrics, observers, transport, transportEvents, subscriptions, groups, broadcast, presence, publisher, requests, server };
+  return { lifecycle, status, reporter, work, stats, metrics, observers, transport, transportEvents, subscriptions, groups, broadcast, routes, presence, publisher, requests, server };
 }

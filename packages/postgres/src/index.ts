@@ -1,5 +1,6 @@
 export { postgresOutbox, PostgresOutbox } from './postgres-outbox.js';
-export type { OutboxEvent, OutboxPublishOptions, OutboxStats } from './postgres-outbox.js';
+export type { OutboxEvent, OutboxPublishOptions } from './postgres-outbox.js';
+export type { OutboxStats } from './outbox-metrics.js';
 export type { PostgresOutboxOptions, OutboxFailure } from './outbox-options.js';
 export type { OutboxBus, EventsOf, PayloadsOf } from './outbox-bus.js';
 export type { InboxHandler, InboxOptions } from './inbox.js';

@@ -1,6 +1,25 @@
 import { type MetricFamily, renderPrometheusText } from '@remit/core';
-import type { OutboxStats } from './postgres-outbox.js';
 import type { RelayStatus } from './relay/relay.js';
+
+/** What `outbox.stats()` answers: the relay's counters and the table's backlog. */
+export interface OutboxStats {
+  /** What this process's relay is doing. */
+  readonly relay: RelayStatus;
+  /** Rows this relay sent (broker-confirmed, then deleted) since start. */
+  readonly sent: number;
+  /** Rows this relay moved to `failed` since start. */
+  readonly failed: number;
+  /** Rows waiting to be sent, in the table (every writer's). */
+  readonly waiting: number;
+  /** Rows in `failed`, in the table: poison events kept with their error, for an operator. */
+  readonly failedRows: number;
+  /** Age of the oldest waiting row in milliseconds, or null when none waits. */
+  readonly oldestAgeMs: number | null;
+  /** Inbox handler runs whose effects committed, in this process. */
+  readonly inboxHandled: number;
+  /** Redeliveries the inbox acked without running the handler, in this process. */
+  readonly inboxDuplicates: number;
+}
 
 const RELAY_STATUSES: readonly RelayStatus[] = ['stopped', 'starting', 'standby', 'active', 'reconnecting'];
 

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { ConfigError, type EventHandler, type EventName, type HeaderValue, type Destination } from '@remit/core';
 import { explainMissingTable } from './errors.js';
-import { outboxPrometheusText } from './outbox-metrics.js';
+import { type OutboxStats, outboxPrometheusText } from './outbox-metrics.js';
 import { inboxHandler, type InboxCounters, type InboxHandler, type InboxOptions } from './inbox.js';
 import { migrate, outboxSchemaSql } from './migrate.js';
 import type { EncodeEvent, EventsOf, OutboxBus, PayloadsOf } from './outbox-bus.js';
 import { type NormalizedOutboxOptions, normalizeOutboxOptions, type PostgresOutboxOptions } from './outbox-options.js';
-import { Relay, type RelayStatus } from './relay/relay.js';
+import { Relay } from './relay/relay.js';
 import { type OutboxTransaction, sqlRunner } from './transactions/transaction-runner.js';
 import { withTransaction } from './transactions/with-transaction.js';
 
@@ -42,25 +42,6 @@ function checkPublishOptions(options: unknown): OutboxPublishOptions {
     }
   }
   return options as OutboxPublishOptions;
-}
-
-export interface OutboxStats {
-  /** What this process's relay is doing. */
-  readonly relay: RelayStatus;
-  /** Rows this relay sent (broker-confirmed, then deleted) since start. */
-  readonly sent: number;
-  /** Rows this relay moved to `failed` since start. */
-  readonly failed: number;
-  /** Rows waiting to be sent, in the table (every writer's). */
-  readonly waiting: number;
-  /** Rows in `failed`, in the table: poison events kept with their error, for an operator. */
-  readonly failedRows: number;
-  /** Age of the oldest waiting row in milliseconds, or null when none waits. */
-  readonly oldestAgeMs: number | null;
-  /** Inbox handler runs whose effects committed, in this process. */
-  readonly inboxHandled: number;
-  /** Redeliveries the inbox acked without running the handler, in this process. */
-  readonly inboxDuplicates: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkHeaders, checkPublishedName, integer, rejectUnknownKeys, requireRecord } from '../config-checks.js';
+import { checkHeaders, integer, rejectUnknownKeys, requireRecord } from '../config-checks.js';
 import { ConfigError, PayloadTooLargeError, RemitError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
@@ -18,7 +18,7 @@ import { destinationHeaders, matches, parseDestination } from './destinations.js
 import type { Dispatcher } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import type { Observers } from '../observe/observers.js';
-import { hears } from './topic-patterns.js';
+import { checkPublishedName, hears } from './topic-patterns.js';
 
 const DEFAULT_ACK_TIMEOUT_MS = 5000;
 const ACK_TIMEOUT_RANGE = { min: 1, max: 2 ** 31 - 1 };

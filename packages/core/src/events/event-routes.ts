@@ -2,6 +2,7 @@ import { toError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { QueueRef, Transport } from '../transport.js';
 import { groupQueueName } from './group-consumers.js';
+import { topicMatches } from './topic-patterns.js';
 import type { HandlerRegistry } from './handler-registry.js';
 
 export interface EventRoutesDeps {
@@ -52,6 +53,16 @@ export class EventRoutes {
     const { registry } = this.#deps;
     const keys = registry.broadcastNames();
     return registry.hasCatchAll() || keys.includes(ALL) ? [ALL] : keys.sort();
+  }
+
+  /**
+   * Whether an event named `name` reaches `queue`, one of this instance's queues: always under
+   * fanout routing; under topic routing when a key the queue is bound with matches it.
+   */
+  reaches(queue: string, name: string): boolean {
+    if (!this.topic) return true;
+    const keys = this.#sent.get(queue);
+    return keys !== undefined && keys.split('\n').some((key) => topicMatches(key, name));
   }
 
   /** Hears the broadcast queue's bindings change, once the broker has them. */

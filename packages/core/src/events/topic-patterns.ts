@@ -1,3 +1,6 @@
+import { checkEventName } from '../config-checks.js';
+import { ConfigError } from '../errors.js';
+
 /**
  * Event name patterns, with AMQP topic semantics (RabbitMQ's topic exchange): a name is words
  * separated by dots; in a pattern, the word `*` stands for exactly one word and `#` for zero or more.
@@ -77,5 +80,14 @@ export class TopicPatterns {
       this.#matches.set(name, found);
     }
     return found;
+  }
+}
+
+/** A name to publish: a pattern (`order.*`, `#`) selects events in `on()`, and is no event's name. */
+export function checkPublishedName(name: unknown): asserts name is string {
+  checkEventName(name);
+  // includes() first: this runs for every publish, and almost no name has either character.
+  if ((name.includes('*') || name.includes('#')) && isTopicPattern(name)) {
+    throw new ConfigError('name', `"${name}" is a pattern: a "*" or "#" word matches event names in on(); publish a concrete name.`);
   }
 }

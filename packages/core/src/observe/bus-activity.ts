@@ -58,8 +58,8 @@ export interface ObservedQueue {
 export interface Observation extends Disposable {
   /**
    * The queues of this bus that an event named `name`, published now, reaches: this instance's
-   * broadcast queue while it consumes one, and the queue of every group it consumes (the events
-   * exchange is fanout, so each of them gets every event).
+   * broadcast queue while it consumes one, and the queue of every group it consumes; under topic
+   * routing only those bound to a name or pattern that matches `name`.
    */
   receivers(name: string): ObservedQueue[];
   /** Stops observing; calling it twice is harmless. */
