@@ -1,9 +1,10 @@
-// One consumer process: raw amqplib (prefetch 500, manual acks, JSON) or a remit bus with default
-// options. Reports when the expected number of events has arrived.
+// One consumer process: raw amqplib (prefetch 500, an ack per message, JSON; `prefetch` and
+// `batchedAcks` change that for the wire A/B) or a remit bus with default options. Reports when
+// the expected number of events has arrived.
 import amqplib from 'amqplib';
 import { amqp, createBus } from '@remit/core';
 
-const { mode, url, exchange, expected, sampleEvery } = JSON.parse(process.env.BENCH ?? '{}');
+const { mode, url, exchange, expected, sampleEvery, prefetch = 500, batchedAcks = false } = JSON.parse(process.env.BENCH ?? '{}');
 /** RSS, and the heap still used after a full GC (the bench starts us with --expose-gc): a leak shows in the second. */
 const memorySample = () => {
   const { rss } = process.memoryUsage();
@@ -28,18 +29,26 @@ const onEvent = (sentAt) => {
   }
 };
 
-if (mode === 'raw' || mode === 'envelope') {
+if (mode !== 'remit') {
   const connection = await amqplib.connect(url);
   const channel = await connection.createChannel();
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(queue, exchange, '');
-  await channel.prefetch(500);
+  await channel.prefetch(prefetch);
+  // Batched acks: one `multiple` ack for everything received in a turn of the event loop.
+  let unacked = null;
+  const ackAll = () => {
+    channel.ack(unacked, true);
+    unacked = null;
+  };
   await channel.consume(queue, (message) => {
     if (!message) return;
     const payload = JSON.parse(message.content.toString());
-    channel.ack(message);
+    if (!batchedAcks) channel.ack(message);
+    else if (unacked === null) (unacked = message), setImmediate(ackAll);
+    else unacked = message;
     // The envelope's body is superjson's shape, `{ json: payload }`.
-    onEvent(mode === 'envelope' ? payload.json.sentAt : payload.sentAt);
+    onEvent(payload.json?.sentAt ?? payload.sentAt);
   });
   process.on('message', async (message) => {
     if (message.type === 'stop') {

@@ -1,12 +1,15 @@
 // The publisher process: raw amqplib (confirm channel, JSON, up to 1000 publishes in flight
 // between confirm waits) or remit with default options (the same 1000 publishes in flight).
 // With `rate`, publishes at that many events per second instead of as fast as possible.
-import { randomUUID } from 'node:crypto';
+// Raw amqplib sends its own message (`raw`), remit's wire message (`envelope`: raw → envelope is
+// what the wire format costs, envelope → remit what remit's code costs) or its own message with
+// the publisher factors in `factors` (`wire`, the factorial A/B of wire-factors.mjs).
 import amqplib from 'amqplib';
 import { amqp, createBus } from '@remit/core';
 import { payloads } from './payloads.mjs';
+import { ENVELOPE, factoredMessage } from './wire-factors.mjs';
 
-const { mode, url, exchange, count, payload, rate, sampleEvery } = JSON.parse(process.env.BENCH ?? '{}');
+const { mode, url, exchange, count, payload, rate, sampleEvery, factors = [] } = JSON.parse(process.env.BENCH ?? '{}');
 const make = payloads[payload];
 const IN_FLIGHT = 1000;
 /** RSS, and the heap still used after a full GC (the bench starts us with --expose-gc): a leak shows in the second. */
@@ -27,40 +30,18 @@ async function paced(send) {
   }
 }
 
-/** What raw amqplib sends: plain JSON (BigInt as a string, Map and Set as they fall), few properties. */
-function rawMessage(body) {
-  const json = JSON.stringify(body, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
-  return { content: Buffer.from(json), options: { persistent: false, contentType: 'application/json' } };
-}
-
-/**
- * What remit puts on the wire for the same event (docs/wire-format.md: superjson's `{ json }` body,
- * message id, type, timestamp, app id, persistent, `remit-*` headers, mandatory), sent by raw
- * amqplib: the difference between `raw` and `envelope` is what the wire format costs, the one
- * between `envelope` and `remit` what remit's code costs.
- */
-const instance = randomUUID();
-function envelopeMessage(body) {
-  const json = JSON.stringify({ json: body }, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
-  const at = Date.now();
-  const headers = { 'remit-version': 1, 'remit-instance': instance, 'remit-codec': 'superjson', 'remit-published-at': at };
-  const options = { messageId: randomUUID(), type: 'bench', timestamp: Math.floor(at / 1000), appId: 'bench-publisher' };
-  Object.assign(options, { contentType: 'application/json', deliveryMode: 2, headers, mandatory: true });
-  return { content: Buffer.from(json), options };
-}
-
 let first = 0;
-if (mode === 'raw' || mode === 'envelope') {
+if (mode !== 'remit') {
   const connection = await amqplib.connect(url);
   const channel = await connection.createConfirmChannel();
-  const toMessage = mode === 'raw' ? rawMessage : envelopeMessage;
+  const applied = mode === 'envelope' ? ENVELOPE : mode === 'wire' ? factors : [];
   const publishOne = (seq) => {
     const body = make(seq);
     body.sentAt = now();
-    const { content, options } = toMessage(body);
+    const { content, options } = factoredMessage(applied, body);
     return channel.publish(exchange, 'bench', content, options);
   };
-  process.send({ type: 'ready' });
+  process.send({ type: 'ready', cpu: process.cpuUsage() });
   await new Promise((resolve) => process.once('message', resolve));
   first = now();
   if (rate) {
@@ -78,7 +59,7 @@ if (mode === 'raw' || mode === 'envelope') {
 } else {
   const bus = createBus({ service: 'bench-publisher', transport: amqp({ url, exchange }) });
   await bus.start();
-  process.send({ type: 'ready' });
+  process.send({ type: 'ready', cpu: process.cpuUsage() });
   await new Promise((resolve) => process.once('message', resolve));
   first = now();
   const publishOne = (seq) => {

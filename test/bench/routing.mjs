@@ -3,27 +3,14 @@
 // kinds and drops 7) and topic routing (each receives its own kind only). Prints, per instance, the
 // events it received per second and its CPU µs per handled event, and the broker's deliveries and
 // CPU. `node test/bench/routing.mjs [--quick]` or `pnpm bench --routing [--quick]` runs it alone.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
+import { brokerPid, processCpuMs } from './broadcast.mjs';
 import { benchChild } from './child.mjs';
 
 const KINDS = Array.from({ length: 8 }, (_, index) => `bench.kind${index}`);
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** CPU time of the machine's broker (the Erlang VM run by the rabbitmq user; test-owned nodes run as others). */
-function brokerCpuMs() {
-  try {
-    const pid = execFileSync('pgrep', ['-u', 'rabbitmq', '-x', 'beam.smp'], { encoding: 'utf8' }).trim().split('\n')[0];
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1000;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 async function runOnce({ url, routing, instances, rate, seconds }) {
   const id = randomUUID().slice(0, 8);
@@ -36,11 +23,12 @@ async function runOnce({ url, routing, instances, rate, seconds }) {
   await Promise.all(consumers.map((consumer) => consumer.next('ready')));
   const publisher = benchChild('routing-publisher.mjs', { url, names, routing, kinds: KINDS, count, rate });
   await publisher.next('ready');
-  const brokerBefore = brokerCpuMs();
+  const broker = brokerPid(url);
+  const brokerBefore = processCpuMs(broker);
   publisher.proc.send({ type: 'go' });
   await publisher.next('done');
   const done = await Promise.all(consumers.map((consumer) => consumer.next('done')));
-  const brokerMs = brokerCpuMs() - brokerBefore;
+  const brokerMs = processCpuMs(broker) - brokerBefore;
   await Promise.all(consumers.map((consumer) => new Promise((resolve) => {
     consumer.proc.once('exit', resolve);
     consumer.proc.send({ type: 'stop' });

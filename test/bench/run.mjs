@@ -1,71 +1,33 @@
 // `pnpm bench [--quick]`: remit against raw amqplib, in interleaved rounds of the same run, on
 // the broker at AMQP_URL. Prints medians with min–max and the remit/raw ratio. Not a test: the
 // machine is shared, so only ratios from one run mean much.
-import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import amqplib from 'amqplib';
+import { broadcastRun, fmt, median, percentile } from './broadcast.mjs';
 import { codecBench } from './codec.mjs';
 import { memoryBench } from './memory.mjs';
 import { requestReplyBench } from './request-reply.mjs';
 import { outboxBench } from './outbox.mjs';
-import { benchChild } from './child.mjs';
+import { routingBench } from './routing.mjs';
+import { wireBench } from './wire.mjs';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, routing: { type: 'boolean', default: false }, wire: { type: 'boolean', default: false } } });
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+// `--routing`: the routing section alone (fanout against topic as consumer instances grow).
+if (args.routing) {
+  await routingBench(args.quick, url);
+  process.exit(0);
+}
+// `--wire`: the factorial A/B of the wire format and consumer settings alone.
+if (args.wire) {
+  await wireBench({ quick: args.quick, url });
+  process.exit(0);
+}
 const ROUNDS = args.quick ? 2 : 5;
 const COUNT = args.quick ? 5_000 : 30_000;
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-function brokerPid() {
-  try {
-    return execFileSync('pgrep', ['-f', 'beam.smp.*-sname rabbit@localhost|beam.smp.*rabbit@localhost'], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .map(Number)[0];
-  } catch {
-    return undefined;
-  }
-}
-
-function processCpuMs(pid) {
-  if (!pid) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1000;
-}
-
-const cpuMicros = ({ user, system }) => user + system;
-
-/** One run: C consumers and a publisher; returns events/s, CPU µs per event and latencies. */
-async function runOnce({ mode, consumers, payload, count, rate }) {
-  const exchange = `bench.${randomUUID().slice(0, 8)}`;
-  const connection = await amqplib.connect(url);
-  const channel = await connection.createChannel();
-  await channel.assertExchange(exchange, 'fanout', { durable: true });
-  const config = { mode, url, exchange, expected: count, count, payload, rate };
-  const consumerProcs = Array.from({ length: consumers }, () => benchChild('consumer.mjs', config));
-  const ready = await Promise.all(consumerProcs.map((c) => c.next('ready')));
-  const publisher = benchChild('publisher.mjs', config);
-  await publisher.next('ready');
-  const broker = brokerPid();
-  const brokerBefore = processCpuMs(broker);
-  publisher.proc.send({ type: 'go' });
-  const [published, ...done] = await Promise.all([publisher.next('done'), ...consumerProcs.map((c) => c.next('done'))]);
-  const brokerMs = processCpuMs(broker) - brokerBefore;
-  const last = Math.max(...done.map((d) => d.last));
-  const seconds = (last - published.first) / 1000;
-  const consumerCpu = done.reduce((sum, d, i) => sum + cpuMicros(d.cpu) - cpuMicros(ready[i].cpu), 0);
-  const cpuPerEvent = (cpuMicros(published.cpu) + consumerCpu + brokerMs * 1000) / count;
-  await Promise.all(consumerProcs.map((c) => new Promise((resolve) => { c.proc.once('exit', resolve); c.proc.send({ type: 'stop' }); })));
-  await channel.deleteExchange(exchange).catch(() => {});
-  await connection.close();
-  return { rate: count / seconds, cpuPerEvent, latencies: done.flatMap((d) => d.latencies) };
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const pct = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const runOnce = (options) => broadcastRun({ url, ...options });
+const pct = percentile;
+/** Per-process CPU of the plain rows, printed after the throughput table. */
+const perProcess = [];
 
 console.log(`remit vs raw amqplib — ${ROUNDS} rounds of ${fmt(COUNT)} events, broker at ${new URL(url).host}, node ${process.version}`);
 console.log('raw: confirm channel, 1000 in flight between waitForConfirms, prefetch 500, manual acks, JSON. remit: default options, 1000 publishes in flight.');
@@ -85,11 +47,18 @@ for (const consumers of [1, 3]) {
     const cpu = (mode) => median(results[mode].map((r) => r.cpuPerEvent)).toFixed(1);
     const span = (mode) => `${fmt(median(rates(mode)))} (${fmt(Math.min(...rates(mode)))}–${fmt(Math.max(...rates(mode)))})`;
     const ratio = (a, b) => (median(rates(a)) / median(rates(b))).toFixed(2);
+    const each = (mode, key) => median(results[mode].map((r) => r[key])).toFixed(1);
+    if (payload === 'plain') for (const mode of MODES) perProcess.push(`| ${consumers} | ${mode} | ${each(mode, 'publisherCpu')} | ${each(mode, 'consumerCpu')} | ${each(mode, 'brokerCpu')} |`);
     console.log(
       `| ${consumers} | ${payload} | ${span('raw')} | ${fmt(median(rates('envelope')))} | ${span('remit')} | ${ratio('remit', 'raw')} | ${ratio('remit', 'envelope')} | ${cpu('raw')} · ${cpu('envelope')} · ${cpu('remit')} |`,
     );
   }
 }
+
+console.log('\nCPU µs per event, plain payload, per process (medians; the broker read from /proc)');
+console.log('| consumers | mode | publisher | consumer (each) | broker |');
+console.log('|---|---|---|---|---|');
+for (const row of perProcess) console.log(row);
 
 // Latency at a fixed rate: 1,000 ev/s for 10 s (2 s with --quick), 3 consumers, plain payload.
 const latencyCount = args.quick ? 2_000 : 10_000;
@@ -115,3 +84,9 @@ await outboxBench({ quick: args.quick, url });
 
 console.log('');
 await memoryBench({ quick: args.quick, url });
+
+// Long (8 consumer processes): in the full run only; `pnpm bench --routing --quick` for a short one.
+if (!args.quick) {
+  console.log('');
+  await routingBench(false, url);
+}

@@ -38,7 +38,8 @@ describe('failing handlers', () => {
     expect(String(headers[Header.deadError])).toContain('SMTP server unavailable');
     expect(headers[Header.deadBy]).toBe(consumer.instanceId);
     expect(dead?.properties.type).toBe('user.created');
-    expect(JSON.parse(dead?.content.toString() ?? '')).toEqual({ json: { id: 'u1' } });
+    // A plain JSON payload travels as plain JSON (wire format 2), with no remit-codec header.
+    expect(JSON.parse(dead?.content.toString() ?? '')).toEqual({ id: 'u1' });
     expect(failures).toMatchObject([{ kind: 'handler', handler: 'sendWelcomeMail', attempts: 3 }]);
     expect(consumer.stats()).toMatchObject({ failed: 1, retried: 2, deadLettered: 1 });
   });

@@ -23,7 +23,7 @@ const poisons: Poison[] = [
   { reason: 'wrong-shape', body: Buffer.from('null'), headers: { [Header.codec]: 'superjson' } },
   { reason: 'wrong-shape', body: Buffer.from('{}'), headers: { [Header.codec]: 'superjson' } },
   { reason: 'unknown-codec', body: Buffer.from('{}'), headers: { [Header.codec]: 'msgpack' } },
-  { reason: 'unsupported-version', body: Buffer.from('{}'), headers: { [Header.version]: 2 } },
+  { reason: 'unsupported-version', body: Buffer.from('{}'), headers: { [Header.version]: 3 } },
   { reason: 'missing-id', body: Buffer.from('{}'), messageId: undefined },
   { reason: 'oversized', body: Buffer.from(JSON.stringify({ blob: 'x'.repeat(MAX_PAYLOAD) })), headers: { [Header.codec]: 'json' } },
   // Malformed headers: a codec name that is not a string.

@@ -60,10 +60,9 @@ describe('request/reply and presence, spoken by a foreign AMQP client', () => {
     await channel.bindQueue(queue, topology.names.requestExchange, 'stock.count');
     await channel.consume(queue, (message) => {
       if (!message) return;
-      // The asker uses the default codec: a superjson body carries the payload under "json".
-      const body = JSON.parse(message.content.toString()) as { json: { sku: string } };
-      expect(message.properties.headers?.['remit-codec']).toBe('superjson');
-      const { sku } = body.json;
+      // The asker uses the default codec; a plain JSON payload goes as plain JSON, without remit-codec.
+      const { sku } = JSON.parse(message.content.toString()) as { sku: string };
+      expect(message.properties.headers?.['remit-codec']).toBeUndefined();
       const ok = sku !== 'none';
       const reply = ok ? { sku, count: 3 } : { name: 'LookupError', message: `unknown sku ${sku}`, code: 'E_SKU' };
       channel.publish('', message.properties.replyTo as string, Buffer.from(JSON.stringify(reply)), {

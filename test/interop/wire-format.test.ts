@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { amqp, createBus, type Bus, type EventMeta } from '@remit/core';
 import { AMQP_URL, deleteTopology, drainQueue, rawChannel, unique, waitFor } from '../helpers/broker.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 interface Received {
   name: string;
@@ -264,6 +264,33 @@ describe('docs/wire-format.md is enough for a foreign AMQP client', () => {
     expect(event?.meta.publishedAt.getTime()).toBe(publishedAtMs);
   });
 
+  it('wire format 2: a plain payload goes as plain JSON with remit-instance as its only header, which a version-1 reader (no header = json, no version = its own) reads as it is', async () => {
+    const service = unique('interop-v2');
+    const bus = remitBus(service);
+    await bus.start();
+    const { channel } = await raw();
+    await channel.assertExchange(exchange, 'fanout', { durable: true });
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await channel.bindQueue(queue, exchange, '');
+    const messages: ConsumeMessage[] = [];
+    await channel.consume(queue, (message) => void (message && messages.push(message)), { noAck: true });
+
+    const payload = { id: 'o-2', total: 12.5, lines: [{ sku: 'a', n: 2 }], note: null, gift: false };
+    await bus.publish('order.placed', payload);
+    await waitFor('the raw consumer to receive the remit event', () => messages.length === 1);
+    const message = messages[0]!;
+    expect(message.properties.headers).toStrictEqual({ 'remit-instance': bus.instanceId });
+    expect(message.properties.messageId).toMatch(UUID_V7);
+    // What a version-1 reader does with it: no remit-version, so no version to refuse; no
+    // remit-codec, so json; the body parses to the payload itself.
+    expect(JSON.parse(message.content.toString('utf8'))).toStrictEqual(payload);
+    // An id the publisher chose carries no time: remit-published-at goes along then.
+    await bus.publish('order.placed', payload, { id: 'order-2' });
+    await waitFor('the second event', () => messages.length === 2);
+    expect(messages[1]!.properties.messageId).toBe('order-2');
+    expect(messages[1]!.properties.headers?.['remit-published-at']).toBeTypeOf('number');
+  });
+
   it('an event a remit bus publishes with the default superjson codec is read by a raw amqplib consumer using only the documented properties, headers and annotations', async () => {
     const service = unique('interop-publisher');
     const bus = remitBus(service);
@@ -304,7 +331,11 @@ describe('docs/wire-format.md is enough for a foreign AMQP client', () => {
     expect(message.fields.routingKey).toBe('order.placed');
     const { properties } = message;
     expect(properties.type).toBe('order.placed');
-    expect(properties.messageId).toMatch(UUID);
+    // Wire format 2: a UUIDv7 id, whose first 48 bits are the publish time in milliseconds.
+    expect(properties.messageId).toMatch(UUID_V7);
+    const publishedAt = parseInt(properties.messageId.slice(0, 8) + properties.messageId.slice(9, 13), 16);
+    expect(publishedAt).toBeGreaterThanOrEqual(before);
+    expect(publishedAt).toBeLessThanOrEqual(after);
     expect(properties.appId).toBe(service);
     expect(properties.contentType).toBe('application/json');
     expect(properties.deliveryMode).toBe(2);
@@ -314,14 +345,12 @@ describe('docs/wire-format.md is enough for a foreign AMQP client', () => {
 
     // Headers.
     const headers = properties.headers ?? {};
-    expect(headers['remit-version']).toBe(1);
+    // Version 2 leaves out what is at its default: no remit-version, no remit-published-at (the id has it).
+    expect(headers['remit-version']).toBeUndefined();
+    expect(headers['remit-published-at']).toBeUndefined();
     expect(headers['remit-codec']).toBe('superjson');
     expect(headers['remit-instance']).toBe(bus.instanceId);
-    const publishedAt = headers['remit-published-at'] as unknown;
-    expect(Number.isInteger(publishedAt)).toBe(true);
-    expect(publishedAt).toBeGreaterThanOrEqual(before);
-    expect(publishedAt).toBeLessThanOrEqual(after);
-    expect(Math.floor((publishedAt as number) / 1000)).toBe(properties.timestamp);
+    expect(Math.floor(publishedAt / 1000)).toBe(properties.timestamp);
     expect(headers.tenant).toBe('acme');
 
     // Body: UTF-8 JSON, `{ json, meta }`, annotations as documented.
@@ -351,7 +380,7 @@ describe('docs/wire-format.md is enough for a foreign AMQP client', () => {
     expect(decoded).toStrictEqual(payload);
   });
 
-  it('poison from a raw publisher (invalid JSON, superjson body 42, unknown codec, missing messageId, remit-version 2, and every other row of the receiving-rules table) is dead-lettered with the documented remit-dead-reason and a good event after it is still handled', async () => {
+  it('poison from a raw publisher (invalid JSON, superjson body 42, unknown codec, missing messageId, remit-version 3, and every other row of the receiving-rules table) is dead-lettered with the documented remit-dead-reason and a good event after it is still handled', async () => {
     const service = unique('interop-receiver');
     const bus = remitBus(service);
     const received: Received[] = [];
@@ -434,11 +463,11 @@ describe('docs/wire-format.md is enough for a foreign AMQP client', () => {
         options: { messageId: randomUUID(), headers: {} },
       },
       {
-        label: 'remit-version 2',
-        routingKey: 'poison.version-2',
+        label: 'remit-version 3',
+        routingKey: 'poison.version-3',
         reason: 'unsupported-version',
         body: '{"id":"p5"}',
-        options: { messageId: randomUUID(), type: 'poison.version-2', headers: { 'remit-version': 2, 'remit-codec': 'json' } },
+        options: { messageId: randomUUID(), type: 'poison.version-3', headers: { 'remit-version': 3, 'remit-codec': 'json' } },
       },
       {
         label: 'body over maxPayloadBytes (1 MiB)',

@@ -1,5 +1,5 @@
 import type { Message, MessageProperties } from 'amqplib';
-import { Header, type HeaderValue, jsonCodec, SuperjsonCodec } from '@remit/core';
+import { Header, type HeaderValue, jsonCodec, SuperjsonCodec, uuidv7Time } from '@remit/core';
 
 /** What the CLI shows of one event message, decoded without a bus (so nothing is dead-lettered). */
 export interface EventView {
@@ -48,6 +48,9 @@ function applicationHeaders(headers: Record<string, unknown>): Record<string, He
 function publishedAt(properties: MessageProperties, headers: Record<string, unknown>): Date | null {
   const ms = headers[Header.publishedAtMs];
   if (typeof ms === 'number' && Number.isFinite(ms)) return new Date(ms);
+  // Wire format 2: the UUIDv7 message id carries the publish time.
+  const fromId = typeof properties.messageId === 'string' ? uuidv7Time(properties.messageId) : undefined;
+  if (fromId !== undefined) return new Date(fromId);
   const seconds: unknown = properties.timestamp;
   if (typeof seconds === 'number' && Number.isFinite(seconds)) return new Date(seconds * 1000);
   return null;

@@ -31,6 +31,14 @@ describe('viewEvent', () => {
     expect(view.error).toBeUndefined();
   });
 
+  it('reads the publish time of a wire format 2 event from its UUIDv7 id', () => {
+    // The first 48 bits of the id are the time in milliseconds (the AMQP timestamp, 1 s, is not used).
+    const view = viewEvent(message('{"n":1}', { type: 'tick', messageId: '019adf4e-1c00-7abc-8def-0123456789ab', timestamp: 1, headers: { 'remit-instance': 'i-1' } }));
+
+    expect(view.publishedAt?.getTime()).toBe(0x019adf4e1c00);
+    expect(view).toMatchObject({ codec: 'json', payload: { n: 1 }, instance: 'i-1' });
+  });
+
   it('reads a message without remit headers as plain JSON named by its routing key', () => {
     const view = viewEvent(message('{"id":"u2"}', {}, 'legacy.event'));
 

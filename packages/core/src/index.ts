@@ -12,6 +12,7 @@ export { memoryBroker, MemoryBroker } from './memory/memory-broker.js';
 export { jsonCodec, SuperjsonCodec } from './wire/codecs.js';
 export type { Codec, CodecOption, RegisterableClass } from './wire/codecs.js';
 export { WIRE_VERSION, Header } from './wire/headers.js';
+export { uuidv7Time } from './wire/message-id.js';
 export { PresenceType } from './wire/presence-messages.js';
 export { toAsyncAPI } from './asyncapi/asyncapi.js';
 export type { AsyncAPISource, AsyncAPIInfo, AsyncAPIOptions } from './asyncapi/asyncapi.js';

@@ -71,18 +71,19 @@ describe('toAsyncAPI()', () => {
     expect(Object.keys(properties)).toEqual(
       expect.arrayContaining([Header.version, Header.instance, Header.codec, Header.publishedAtMs, Header.toService, 'traceparent']),
     );
-    expect(properties[Header.version]?.const).toBe(1);
+    expect(properties[Header.version]?.enum).toEqual([1, 2]);
     expect(properties[Header.codec]?.const).toBe('json');
   });
 
-  it('with the default superjson codec, the body is { json: <payload>, meta? }', () => {
+  it('with the default superjson codec, the body is the payload, or { json: <payload>, meta? } under remit-codec: superjson', () => {
     const document = toAsyncAPI(schemas, info);
     const payload = document.channels['user.created']?.messages['user.created']?.payload;
 
     expect(payload).toMatchObject({
-      type: 'object',
-      required: ['json'],
-      properties: { json: { $ref: '#/components/schemas/user.created' }, meta: { type: 'object' } },
+      oneOf: [
+        { $ref: '#/components/schemas/user.created' },
+        { type: 'object', required: ['json'], properties: { json: { $ref: '#/components/schemas/user.created' }, meta: { type: 'object' } } },
+      ],
     });
     expect(document.components.schemas['remit-headers']).toMatchObject({ properties: { [Header.codec]: { const: 'superjson' } } });
   });

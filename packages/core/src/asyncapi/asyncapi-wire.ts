@@ -18,16 +18,22 @@ export function headersSchema(codec: AsyncAPICodec): JsonSchema {
     properties: {
       [Header.version]: {
         type: 'integer',
-        const: WIRE_VERSION,
-        description: 'Wire format version; a receiver dead-letters versions it does not know.',
+        enum: [1, WIRE_VERSION],
+        description: `Wire format version. Version ${WIRE_VERSION} publishers leave it out (absent means a version both read); version 1 publishers send 1. A receiver dead-letters versions it does not know.`,
       },
       [Header.instance]: { type: 'string', description: 'Id of the publishing instance.' },
       [Header.codec]: {
         type: 'string',
         const: codec,
-        description: 'How the body is encoded; absent means json.',
+        description:
+          codec === 'json'
+            ? 'How the body is encoded; absent means json.'
+            : `How the body is encoded; absent means json. Sent as "${codec}" only when the payload needs it: a plain JSON payload goes as json.`,
       },
-      [Header.publishedAtMs]: { type: 'integer', description: 'Publish time in milliseconds since the epoch.' },
+      [Header.publishedAtMs]: {
+        type: 'integer',
+        description: 'Publish time in milliseconds since the epoch. Absent when the messageId is a UUIDv7, whose first 48 bits carry it.',
+      },
       [Header.toService]: { type: 'string', description: 'Only instances of this service run handlers.' },
       [Header.toInstance]: { type: 'string', description: 'With remit-to-service: only this instance runs handlers.' },
       [Header.ackTo]: { type: 'string', description: 'The publisher waits for acks: name of its presence queue.' },
@@ -38,14 +44,21 @@ export function headersSchema(codec: AsyncAPICodec): JsonSchema {
   };
 }
 
-/** The body: the payload itself for json, superjson's `{ json, meta }` object for superjson. */
+/**
+ * The body: the payload itself for json; for superjson, the payload itself when remit-codec is
+ * absent (a plain JSON payload) or superjson's `{ json, meta }` object when it says superjson.
+ */
 export function bodySchema(payload: JsonSchema, codec: AsyncAPICodec): JsonSchema {
   if (codec === 'json') return payload;
+  return { oneOf: [payload, superjsonBody(payload)] };
+}
+
+function superjsonBody(payload: JsonSchema): JsonSchema {
   return {
     type: 'object',
     description:
-      'superjson body: "json" is the payload as plain JSON, "meta" the type annotations (Date, bigint, Map, Set …) ' +
-      `that revive it (${WIRE_GUIDE}). A publisher without special values may send {"json": <payload>} alone.`,
+      'superjson body (remit-codec: superjson): "json" is the payload as plain JSON, "meta" the type annotations (Date, bigint, Map, Set …) ' +
+      `that revive it (${WIRE_GUIDE}). Without remit-codec, the body is the payload as plain JSON.`,
     properties: {
       json: payload,
       meta: {
@@ -71,7 +84,7 @@ export function channelBinding(exchange: string, routing: 'fanout' | 'topic'): A
 }
 
 export const MESSAGE_PROPERTIES =
-  'AMQP properties: type = the event name, messageId = a unique id (required; the same on every redelivery), ' +
+  'AMQP properties: type = the event name, messageId = a unique id (required; the same on every redelivery; remit sends UUIDv7), ' +
   'timestamp = publish time in seconds, appId = the publishing service, contentType = application/json, ' +
   'deliveryMode = 2 (persistent, the default) or 1.';
 

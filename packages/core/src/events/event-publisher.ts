@@ -13,7 +13,7 @@ import type { AckPublishOptions, BusStats, Destination, EncodedEvent, HeaderValu
 import type { Codec, CodecLookup } from '../wire/codecs.js';
 import { type EnvelopeSource, eventMeta, fromWireMessage, toWireMessage } from '../wire/envelope.js';
 import { Header } from '../wire/headers.js';
-import { encodePayload } from '../wire/payload.js';
+import { type EncodedPayload, encodePayload } from '../wire/payload.js';
 import { destinationHeaders, matches, parseDestination } from './destinations.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
@@ -83,15 +83,15 @@ export class EventPublisher {
     const checked = this.#checkOptions(name, options);
     // Awaited only for an async schema: otherwise the event reaches the transport in this tick, so
     // publishes keep their call order and the outbox counts them at once.
-    const encoded = this.#encodeChecked(name, payload);
-    const body = encoded instanceof Promise ? await encoded : encoded;
-    return this.#send(name, body, this.#deps.codec.name, options, checked, payload);
+    const checking = this.#encodeChecked(name, payload);
+    const { body, codec } = checking instanceof Promise ? await checking : checking;
+    return this.#send(name, body, codec, options, checked, payload);
   }
 
   /** What `publish` checks and encodes, without sending: for a publisher that sends later (an outbox). */
   async encode(name: string, payload: unknown, options: PublishOptions): Promise<EncodedEvent> {
     this.#checkOptions(name, options);
-    return { name, codec: this.#deps.codec.name, body: await this.#encodeChecked(name, payload) };
+    return { name, ...(await this.#encodeChecked(name, payload)) };
   }
 
   /** Sends an event `encode` built (here or in another process with the same codecs), as `publish` would. */
@@ -131,7 +131,7 @@ export class EventPublisher {
   }
 
   /** Checks the payload against its schema, then encodes it within maxPayloadBytes; a promise only for an async schema. */
-  #encodeChecked(name: string, payload: unknown): Buffer | Promise<Buffer> {
+  #encodeChecked(name: string, payload: unknown): EncodedPayload | Promise<EncodedPayload> {
     const deps = this.#deps;
     const schema = deps.schemas?.get(name);
     // The payload as given goes on the wire: every receiver with the schema parses it the same way,

@@ -118,11 +118,11 @@ export class RequestClient {
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ConfigError('signal', 'expected an AbortSignal.');
     const headers = checkHeaders(options.headers);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const body = encodePayload(deps.codec, name, payload, deps.maxPayloadBytes);
+    const { body, codec } = encodePayload(deps.codec, name, payload, deps.maxPayloadBytes);
     const message = toWireMessage(deps.source, {
       name,
       body,
-      codec: deps.codec.name,
+      codec,
       headers,
       // A request is worth nothing once its asker stopped waiting, so it is neither written to
       // disk nor kept in the queue past its timeout.

@@ -159,7 +159,7 @@ export class RequestServer {
     const deps = this.#deps;
     try {
       const result = await (deps.tracing?.enabled ? deps.tracing.serve(request, message, queue, served.fn) : served.fn(request.payload, request.meta));
-      return { status: 'ok', codec: deps.codec.name, body: encodePayload(deps.codec, `reply to ${request.name}`, result, deps.maxPayloadBytes) };
+      return { status: 'ok', ...encodePayload(deps.codec, `reply to ${request.name}`, result, deps.maxPayloadBytes) };
     } catch (caught) {
       deps.reporter.report({ kind: 'request', error: toError(caught), event: request.name, id: request.meta.id, handler: served.label });
       return { status: 'error', codec: 'json', body: errorBody(caught, served.exposeStack) };

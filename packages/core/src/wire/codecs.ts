@@ -62,9 +62,22 @@ export class SuperjsonCodec implements Codec {
     // Fast path: for plain JSON data superjson would write `{"json":<value>}` with no meta, after a
     // walk that costs about 3× JSON.stringify (measured with `pnpm bench`). The same bytes, cheaper.
     if (isPlainJson(value, 0)) return Buffer.from(`{"json":${JSON.stringify(value)}}`, 'utf8');
+    return this.#serialize(value);
+  }
+
+  #serialize(value: unknown): Buffer {
     // superjson's types only admit its own value union; every payload is accepted at run time.
     const serialized = this.#superjson.serialize(value as Parameters<SuperJSON['serialize']>[0]);
     return Buffer.from(JSON.stringify(serialized), 'utf8');
+  }
+
+  /**
+   * What a bus sends (wire format 2): plain JSON data as plain JSON, under the `json` codec, which
+   * every receiver decodes to the same value; anything else as superjson.
+   */
+  encodeWire(value: unknown): { body: Buffer; codec: string } {
+    if (isPlainJson(value, 0)) return { body: Buffer.from(JSON.stringify(value), 'utf8'), codec: 'json' };
+    return { body: this.#serialize(value), codec: this.name };
   }
 
   decode(body: Buffer): unknown {

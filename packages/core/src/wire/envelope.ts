@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { CodecLookup } from './codecs.js';
 import { Header, RESERVED_PREFIX, text, WIRE_VERSION } from './headers.js';
+import { uuidv7, uuidv7Time } from './message-id.js';
 import { DecodeError } from '../errors.js';
 import type { WireMessage, WireProperties } from '../transport.js';
 import type { EventMeta, HeaderValue } from '../types.js';
@@ -34,12 +34,15 @@ export function toWireMessage(source: EnvelopeSource, event: OutgoingEvent): Wir
   // Own keys only (never inherited ones), as checkHeaders validated them.
   if (event.headers !== undefined) for (const key of Object.keys(event.headers)) headers[key] = event.headers[key];
   if (event.control !== undefined) for (const key of Object.keys(event.control)) headers[key] = event.control[key];
-  headers[Header.version] = WIRE_VERSION;
+  // Wire format 2: a header at its default is left out (no `remit-version`, no `remit-codec` for
+  // json), and the publish time travels in the UUIDv7 message id. Measured: each header costs the
+  // publisher and every consumer a field-table entry to write and read (docs/performance.md).
   headers[Header.instance] = source.instanceId;
-  headers[Header.codec] = event.codec;
-  headers[Header.publishedAtMs] = now;
+  if (event.codec !== 'json') headers[Header.codec] = event.codec;
+  // An id the publisher chose says nothing of when the event was sent.
+  if (event.id !== undefined) headers[Header.publishedAtMs] = now;
   const properties: WireProperties = {
-    messageId: event.id ?? randomUUID(),
+    messageId: event.id ?? uuidv7(now),
     type: event.name,
     timestamp: Math.floor(now / 1000),
     appId: source.service,
@@ -52,6 +55,9 @@ export function toWireMessage(source: EnvelopeSource, event: OutgoingEvent): Wir
   if (event.expiresInMs !== undefined) properties.expiration = String(event.expiresInMs);
   return { routingKey: event.name, body: event.body, properties };
 }
+
+/** The `remit-version` values read: 1, which version-1 publishers send, and 2 (version-2 publishers send none). */
+const READ_VERSIONS: ReadonlySet<number> = new Set([1, WIRE_VERSION]);
 
 export interface DecodedEvent {
   name: string;
@@ -74,9 +80,12 @@ function applicationHeaders(headers: Record<string, unknown>): Record<string, He
   return result;
 }
 
+/** When the event was published: its header (version 1), its UUIDv7 id (version 2), or its AMQP timestamp. */
 function publishedAt(message: WireMessage): Date {
   const ms = message.properties.headers[Header.publishedAtMs];
   if (typeof ms === 'number' && Number.isFinite(ms)) return new Date(ms);
+  const fromId = message.properties.messageId === undefined ? undefined : uuidv7Time(message.properties.messageId);
+  if (fromId !== undefined) return new Date(fromId);
   const seconds = message.properties.timestamp;
   if (typeof seconds === 'number' && Number.isFinite(seconds)) return new Date(seconds * 1000);
   return new Date();
@@ -108,8 +117,8 @@ export function fromWireMessage(
   }
   const headers = properties.headers;
   const version = headers[Header.version];
-  if (version !== undefined && version !== WIRE_VERSION && text(version) !== String(WIRE_VERSION)) {
-    throw new DecodeError('unsupported-version', `Wire format version ${String(version)} is not supported (expected ${WIRE_VERSION}).`);
+  if (version !== undefined && !READ_VERSIONS.has(typeof version === 'number' ? version : Number(text(version)))) {
+    throw new DecodeError('unsupported-version', `Wire format version ${String(version)} is not supported (expected ${[...READ_VERSIONS].join(' or ')}).`);
   }
   // A message without the header is plain JSON: the simplest thing another language can send.
   const rawCodec = headers[Header.codec];

@@ -1,5 +1,8 @@
-/** Version of docs/wire-format.md this code writes and reads. */
-export const WIRE_VERSION = 1;
+/**
+ * Version of docs/wire-format.md this code writes; it reads 1 as well. A version-2 message carries
+ * no `remit-version` header: version-1 readers take a message without one as theirs, and read it.
+ */
+export const WIRE_VERSION = 2;
 
 /** Header names of the wire format. */
 export const Header = {

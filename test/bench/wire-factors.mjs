@@ -1,0 +1,70 @@
+// The factors of the wire A/B (`pnpm bench --wire`): each is one thing remit does differently from
+// raw amqplib, applied alone to raw amqplib's message or consumer. A publisher factor changes the
+// message raw amqplib sends; a consumer factor changes how raw amqplib consumes.
+import { randomUUID } from 'node:crypto';
+
+const instance = randomUUID();
+
+/** Plain JSON; BigInt as a string, Map and Set as they fall (the rich payload loses its types). */
+const json = (value) => Buffer.from(JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)));
+
+/** Raw amqplib's message: plain JSON, a content type, transient. The baseline of every factor. */
+export function rawMessage(body) {
+  return { content: json(body), options: { persistent: false, contentType: 'application/json' } };
+}
+
+/**
+ * Publisher factors, in the order docs/performance.md lists them. `apply(message, body, at)`
+ * changes raw amqplib's message the way remit's wire format (docs/wire-format.md, version 1) does.
+ */
+export const PUBLISHER_FACTORS = {
+  'superjson body': (message, body) => void (message.content = json({ json: body })),
+  messageId: (message) => void (message.options.messageId = randomUUID()),
+  timestamp: (message, _body, at) => void (message.options.timestamp = Math.floor(at / 1000)),
+  appId: (message) => void (message.options.appId = 'bench-publisher'),
+  type: (message) => void (message.options.type = 'bench'),
+  'deliveryMode 2': (message) => void (message.options.persistent = true),
+  mandatory: (message) => void (message.options.mandatory = true),
+  'remit-version': (message) => header(message, 'remit-version', 1),
+  'remit-instance': (message) => header(message, 'remit-instance', instance),
+  'remit-codec': (message) => header(message, 'remit-codec', 'superjson'),
+  'remit-published-at': (message, _body, at) => header(message, 'remit-published-at', at),
+};
+
+function header(message, name, value) {
+  message.options.headers ??= {};
+  message.options.headers[name] = value;
+}
+
+/** The four `remit-*` headers together: what a header table costs beyond its entries. */
+export const ALL_HEADERS = ['remit-version', 'remit-instance', 'remit-codec', 'remit-published-at'];
+
+/** Every publisher factor at once: remit's wire message, version 1, sent by raw amqplib. */
+export const ENVELOPE = Object.keys(PUBLISHER_FACTORS);
+
+
+/**
+ * Wire format 2 (docs/wire-format.md): the same properties with a UUIDv7 message id that carries
+ * the publish time, a plain JSON body, and of the headers only `remit-instance` (a header at its
+ * default is left out). The id here is only shaped like a UUIDv7: what it costs on the wire is the same.
+ */
+export const WIRE_V2 = ['messageId v7', 'timestamp', 'appId', 'type', 'deliveryMode 2', 'mandatory', 'remit-instance'];
+PUBLISHER_FACTORS['messageId v7'] = (message, _body, at) => {
+  const time = at.toString(16).padStart(12, '0');
+  message.options.messageId = `${time.slice(0, 8)}-${time.slice(8)}-7${randomUUID().slice(15)}`;
+};
+
+/** Raw amqplib's message with the named publisher factors applied. */
+export function factoredMessage(factors, body) {
+  const at = Date.now();
+  const message = rawMessage(body);
+  for (const factor of factors) PUBLISHER_FACTORS[factor](message, body, at);
+  return message;
+}
+
+/** Consumer factors: raw amqplib's consumer (prefetch 500, an ack per message) with remit's settings. */
+export const CONSUMER_FACTORS = {
+  'prefetch 100': { prefetch: 100 },
+  'batched acks': { batchedAcks: true },
+  'prefetch 100 + batched acks': { prefetch: 100, batchedAcks: true },
+};
