@@ -7,7 +7,7 @@
 import amqplib from 'amqplib';
 import { amqp, createBus } from '@remit/core';
 import { payloads } from './payloads.mjs';
-import { ENVELOPE, factoredMessage } from './wire-factors.mjs';
+import { factoredMessage, WIRE_V2 } from './wire-factors.mjs';
 
 const { mode, url, exchange, count, payload, rate, sampleEvery, factors = [] } = JSON.parse(process.env.BENCH ?? '{}');
 const make = payloads[payload];
@@ -34,7 +34,7 @@ let first = 0;
 if (mode !== 'remit') {
   const connection = await amqplib.connect(url);
   const channel = await connection.createConfirmChannel();
-  const applied = mode === 'envelope' ? ENVELOPE : mode === 'wire' ? factors : [];
+  const applied = mode === 'envelope' ? WIRE_V2 : mode === 'wire' ? factors : [];
   const publishOne = (seq) => {
     const body = make(seq);
     body.sentAt = now();

@@ -31,7 +31,7 @@ const perProcess = [];
 
 console.log(`remit vs raw amqplib — ${ROUNDS} rounds of ${fmt(COUNT)} events, broker at ${new URL(url).host}, node ${process.version}`);
 console.log('raw: confirm channel, 1000 in flight between waitForConfirms, prefetch 500, manual acks, JSON. remit: default options, 1000 publishes in flight.');
-console.log("envelope: raw amqplib again, sending remit's exact wire message (docs/wire-format.md), so raw→envelope is what the wire format costs and envelope→remit what remit's code costs.\n");
+console.log("envelope: raw amqplib again, sending remit's exact wire message (docs/wire-format.md, version 2), so raw→envelope is what the wire format costs and envelope→remit what remit's code costs.\n");
 console.log('| consumers | payload | raw ev/s (min–max) | envelope ev/s | remit ev/s (min–max) | remit / raw | remit / envelope | CPU µs/ev raw · envelope · remit |');
 console.log('|---|---|---|---|---|---|---|---|');
 const MODES = ['raw', 'envelope', 'remit'];

@@ -39,7 +39,7 @@ function header(message, name, value) {
 /** The four `remit-*` headers together: what a header table costs beyond its entries. */
 export const ALL_HEADERS = ['remit-version', 'remit-instance', 'remit-codec', 'remit-published-at'];
 
-/** Every publisher factor at once: remit's wire message, version 1, sent by raw amqplib. */
+/** Every publisher factor at once: remit's wire message of version 1, sent by raw amqplib. */
 export const ENVELOPE = Object.keys(PUBLISHER_FACTORS);
 
 

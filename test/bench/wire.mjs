@@ -13,8 +13,8 @@ function variants() {
   for (const factor of ENVELOPE) list.push({ label: `+ ${factor}`, config: { mode: 'wire', factors: [factor] } });
   list.push({ label: '+ the four remit-* headers', config: { mode: 'wire', factors: ALL_HEADERS } });
   for (const [factor, settings] of Object.entries(CONSUMER_FACTORS)) list.push({ label: `+ ${factor} (consumer)`, config: { mode: 'raw', ...settings } });
-  list.push({ label: `envelope: all ${ENVELOPE.length} publisher factors`, config: { mode: 'envelope' } });
-  list.push({ label: 'wire format 2: v7 id, plain body, remit-instance only', config: { mode: 'wire', factors: WIRE_V2 } });
+  list.push({ label: `envelope, version 1: all ${ENVELOPE.length} publisher factors`, config: { mode: 'wire', factors: ENVELOPE } });
+  list.push({ label: 'envelope, wire format 2: v7 id, plain body, remit-instance only', config: { mode: 'envelope' } });
   list.push({ label: 'remit (default options)', config: { mode: 'remit' } });
   return list;
 }
