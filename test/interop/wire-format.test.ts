@@ -127,6 +127,20 @@ describe('docs/wire-format.md is enough for a foreign AMQP client', () => {
     return bus;
   }
 
+  /**
+   * "A foreign client that wants to receive events declares its own queue ... and binds it": a raw
+   * amqplib consumer on the events exchange; the messages it received.
+   */
+  async function rawTap(): Promise<ConsumeMessage[]> {
+    const { channel } = await raw();
+    await channel.assertExchange(exchange, 'fanout', { durable: true });
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await channel.bindQueue(queue, exchange, '');
+    const messages: ConsumeMessage[] = [];
+    await channel.consume(queue, (message) => void (message && messages.push(message)), { noAck: true });
+    return messages;
+  }
+
   async function raw(): Promise<{ connection: ChannelModel; channel: Channel }> {
     const opened = await rawChannel();
     cleanups.push(opened.close);
@@ -265,15 +279,9 @@ describe('docs/wire-format.md is enough for a foreign AMQP client', () => {
   });
 
   it('wire format 2: a plain payload goes as plain JSON with remit-instance as its only header, which a version-1 reader (no header = json, no version = its own) reads as it is', async () => {
-    const service = unique('interop-v2');
-    const bus = remitBus(service);
+    const bus = remitBus(unique('interop-v2'));
     await bus.start();
-    const { channel } = await raw();
-    await channel.assertExchange(exchange, 'fanout', { durable: true });
-    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
-    await channel.bindQueue(queue, exchange, '');
-    const messages: ConsumeMessage[] = [];
-    await channel.consume(queue, (message) => void (message && messages.push(message)), { noAck: true });
+    const messages = await rawTap();
 
     const payload = { id: 'o-2', total: 12.5, lines: [{ sku: 'a', n: 2 }], note: null, gift: false };
     await bus.publish('order.placed', payload);
@@ -295,16 +303,7 @@ describe('docs/wire-format.md is enough for a foreign AMQP client', () => {
     const service = unique('interop-publisher');
     const bus = remitBus(service);
     await bus.start();
-
-    // "A foreign client that wants to receive events declares its own queue ... and binds it."
-    const { channel } = await raw();
-    await channel.assertExchange(exchange, 'fanout', { durable: true });
-    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
-    await channel.bindQueue(queue, exchange, '');
-    const messages: ConsumeMessage[] = [];
-    await channel.consume(queue, (message) => {
-      if (message) messages.push(message);
-    }, { noAck: true });
+    const messages = await rawTap();
 
     const payload = {
       id: 'o-1',

@@ -129,7 +129,12 @@ export class Dispatcher {
     // A delayed retry runs only the handlers that failed; the others handled the event already.
     if (retryHandlers !== undefined) handlers = retried(handlers, retryHandlers);
     const group = role.kind === 'group' ? role.group : undefined;
-    const outcome = await this.run(handlers, event, message, delivery.queue, counters, group).finally(() => running.delete(id));
+    let outcome: RunOutcome;
+    try {
+      outcome = await this.run(handlers, event, message, delivery.queue, counters, group);
+    } finally {
+      running.delete(id);
+    }
     if (outcome === 'abandoned') return;
     if (outcome === 'kept') {
       delivery.requeue();
