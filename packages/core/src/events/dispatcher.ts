@@ -193,7 +193,8 @@ export class Dispatcher {
     const [only] = handlers;
     if (handlers.length === 1 && only) {
       // One handler is the common case: awaited directly, without Promise.all's arrays and wrappers.
-      const result = await callHandler(only, event, counters, this.#hooks);
+      const called = callHandler(only, event, counters, this.#hooks);
+      const result = called instanceof Promise ? await called : called;
       if (result === 'abandoned') abandoned = true;
       else if (result) failures.push(result);
     } else {

@@ -2,7 +2,7 @@ import { toError } from '../errors.js';
 import type { HandlerEntry } from './handler-registry.js';
 import type { EventCounters } from '../metrics/event-metrics.js';
 import type { DecodedEvent } from '../wire/envelope.js';
-import { withRetry } from '../policies/retry.js';
+import { type AttemptResult, withRetry } from '../policies/retry.js';
 
 /** A handler that still failed after its tries. `final`: not worth a delayed retry either. */
 export interface HandlerFailure {
@@ -26,11 +26,17 @@ export interface CallHooks {
  * concurrency limit, with its retries and exception filter, and records the outcome for its
  * circuit breaker. A handler without policies takes the short path: tries, nothing else.
  */
-export async function callHandler(handler: HandlerEntry, event: DecodedEvent, counters: EventCounters, hooks: CallHooks): Promise<CallResult> {
+export function callHandler(handler: HandlerEntry, event: DecodedEvent, counters: EventCounters, hooks: CallHooks): CallResult | Promise<CallResult> {
   const { policy } = handler;
+  // No promise of its own: a synchronous handler that succeeds is settled without one (retry.ts).
   if (policy.serializer === null && policy.limit === null && policy.breaker === null && policy.retry.retryIf === null) {
     return tries(handler, event, counters, hooks);
   }
+  return withPolicy(handler, event, counters, hooks);
+}
+
+async function withPolicy(handler: HandlerEntry, event: DecodedEvent, counters: EventCounters, hooks: CallHooks): Promise<CallResult> {
+  const { policy } = handler;
   if (policy.serializer !== null && policy.orderBy !== null) {
     let key: string;
     try {
@@ -58,17 +64,21 @@ async function limited(handler: HandlerEntry, event: DecodedEvent, counters: Eve
   return result;
 }
 
-async function tries(handler: HandlerEntry, event: DecodedEvent, counters: EventCounters, hooks: CallHooks): Promise<CallResult> {
+function tries(handler: HandlerEntry, event: DecodedEvent, counters: EventCounters, hooks: CallHooks): CallResult | Promise<CallResult> {
   const { retry } = handler.policy;
   const base = event.meta.attempt - 1;
   const metaOf = (attempt: number) => (attempt === 1 ? event.meta : { ...event.meta, attempt: base + attempt });
   const retryIf = retry.retryIf;
-  const result = await withRetry(
+  const result = withRetry(
     (attempt) => handler.run(event.payload, metaOf(attempt)),
     retry,
     (error, attempt) => hooks.retrying(handler, event.name, counters, error, base + attempt),
     counters,
     retryIf === null ? undefined : (error, attempt) => retryIf(error, metaOf(attempt)),
   );
+  return result instanceof Promise ? result.then((settled) => outcome(handler, settled)) : outcome(handler, result);
+}
+
+function outcome(handler: HandlerEntry, result: AttemptResult): CallResult {
   return result.ok ? null : { handler, error: result.error, attempts: result.attempts, final: result.final };
 }

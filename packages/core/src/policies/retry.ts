@@ -19,33 +19,75 @@ export function isUnrecoverable(error: Error): boolean {
   return error.name === 'UnrecoverableError' && (error as { code?: unknown }).code === 'ERR_UNRECOVERABLE';
 }
 
+/** The result of a run of tries that succeeded: one object for all, since callers only read it. */
+const SUCCEEDED: AttemptResult = Object.freeze({ ok: true });
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 /**
  * Runs `task` (given the try, from 1) until it succeeds, the attempts are spent, or an error is
  * final: UnrecoverableError, or `retryIf` (given the error and the try that failed) says no.
- * Never throws.
+ * Never throws. A first try that returns no promise and succeeds (a synchronous handler) is
+ * settled without one: that is most deliveries, and each promise and microtask hop saved is CPU
+ * per event in every consumer (docs/performance.md).
  */
-export async function withRetry(
+export function withRetry(
   task: (attempt: number) => unknown,
   options: BackoffOptions,
   onRetry: (error: Error, attempt: number) => void = () => {},
   timer?: AttemptTimer,
   retryIf?: (error: Error, attempt: number) => boolean,
-): Promise<AttemptResult> {
+): AttemptResult | Promise<AttemptResult> {
+  const started = timer ? performance.now() : 0;
+  const observe = () => timer?.observe((performance.now() - started) / 1000);
+  const retry = (caught: unknown) => {
+    observe();
+    return afterFailure(caught, { task, options, onRetry, timer, retryIf });
+  };
+  let returned: unknown;
+  try {
+    returned = task(1);
+  } catch (caught) {
+    return retry(caught);
+  }
+  if (!isPromiseLike(returned)) {
+    observe();
+    return SUCCEEDED;
+  }
+  return Promise.resolve(returned).then(() => {
+    observe();
+    return SUCCEEDED;
+  }, retry);
+}
+
+interface Tries {
+  task: (attempt: number) => unknown;
+  options: BackoffOptions;
+  onRetry: (error: Error, attempt: number) => void;
+  timer: AttemptTimer | undefined;
+  retryIf: ((error: Error, attempt: number) => boolean) | undefined;
+}
+
+/** The tries after the first one failed with `caught`. */
+async function afterFailure(caught: unknown, { task, options, onRetry, timer, retryIf }: Tries): Promise<AttemptResult> {
   for (let attempt = 1; ; attempt++) {
+    const error = toError(caught);
+    if (isUnrecoverable(error) || (retryIf !== undefined && !safeRetryIf(retryIf, error, attempt))) {
+      return { ok: false, error, attempts: attempt, final: true };
+    }
+    if (attempt >= options.attempts) return { ok: false, error, attempts: attempt, final: false };
+    onRetry(error, attempt);
+    await sleep(backoffDelay(attempt, options));
     const started = timer ? performance.now() : 0;
     try {
-      await task(attempt);
+      await task(attempt + 1);
       timer?.observe((performance.now() - started) / 1000);
-      return { ok: true };
-    } catch (caught) {
+      return SUCCEEDED;
+    } catch (next) {
       timer?.observe((performance.now() - started) / 1000);
-      const error = toError(caught);
-      if (isUnrecoverable(error) || (retryIf !== undefined && !safeRetryIf(retryIf, error, attempt))) {
-        return { ok: false, error, attempts: attempt, final: true };
-      }
-      if (attempt >= options.attempts) return { ok: false, error, attempts: attempt, final: false };
-      onRetry(error, attempt);
-      await sleep(backoffDelay(attempt, options));
+      caught = next;
     }
   }
 }
