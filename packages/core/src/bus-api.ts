@@ -1,11 +1,18 @@
 import type { RegisterableClass } from './wire/codecs.js';
 import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence/presence-types.js';
-import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './requests/request-types.js';
+import type {
+  HandleOptions,
+  RequestHandler,
+  RequestMap,
+  RequestName,
+  RequestOf,
+  RequestOptions,
+  RequestShape,
+  ResponseOf,
+} from './requests/request-types.js';
 import type {
   AckPublishOptions,
   AnyEventHandler,
-  BusHealth,
-  BusStats,
   CloseOptions,
   EncodedEvent,
   EventHandler,
@@ -14,9 +21,9 @@ import type {
   EventPattern,
   MatchingEvents,
   PublishOptions,
-  StatusChange,
   Unsubscribe,
 } from './types.js';
+import type { BusHealth, BusStats, StatusChange } from './bus-state.js';
 import type { SubscribeOptions } from './events/subscribe-options.js';
 import type { EventSchemas } from './schemas/schema-types.js';
 import type { BusObserver, Observation } from './observe/bus-activity.js';

@@ -8,13 +8,20 @@ import type { SubscribeOptions } from './events/subscribe-options.js';
 import type { BusObserver, Observation } from './observe/bus-activity.js';
 import { observe } from './observe/observation.js';
 import type { DeliveryReport, InstanceInfo, PresenceChange } from './presence/presence-types.js';
-import type { HandleOptions, RequestHandler, RequestMap, RequestName, RequestOf, RequestOptions, RequestShape, ResponseOf } from './requests/request-types.js';
+import type {
+  HandleOptions,
+  RequestHandler,
+  RequestMap,
+  RequestName,
+  RequestOf,
+  RequestOptions,
+  RequestShape,
+  ResponseOf,
+} from './requests/request-types.js';
 import type { EventSchemas, InferEventInputs, InferEvents } from './schemas/schema-types.js';
 import type {
   AckPublishOptions,
   AnyEventHandler,
-  BusHealth,
-  BusStats,
   CloseOptions,
   EncodedEvent,
   EventHandler,
@@ -23,9 +30,9 @@ import type {
   EventPattern,
   MatchingEvents,
   PublishOptions,
-  StatusChange,
   Unsubscribe,
 } from './types.js';
+import type { BusHealth, BusStats, StatusChange } from './bus-state.js';
 import type { RegisterableClass } from './wire/codecs.js';
 import { type BusParts, wireBus } from './wire-bus.js';
 

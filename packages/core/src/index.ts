@@ -73,6 +73,11 @@ export type {
   Destination,
   CloseOptions,
   Unsubscribe,
+  FailureKind,
+  FailureReport,
+  Logger,
+} from './types.js';
+export type {
   BusStatus,
   StatusChange,
   BusStatusChange,
@@ -81,10 +86,10 @@ export type {
   HandlerHealth,
   BusHealth,
   BusStats,
-  FailureKind,
-  FailureReport,
-  Logger,
-} from './types.js';
+  EventStats,
+  HandlerDurationStats,
+  HistogramStats,
+} from './bus-state.js';
 export type {
   RequestMap,
   RequestShape,
@@ -97,7 +102,6 @@ export type {
 } from './requests/request-types.js';
 export type { InstanceRef, InstanceInfo, PresenceChange, DeliveryReport } from './presence/presence-types.js';
 export type { BusActivity, BusObserver, Observation, ObservedMessage, ObservedQueue } from './observe/bus-activity.js';
-export type { EventStats, HandlerDurationStats, HistogramStats } from './types.js';
 export { HANDLER_DURATION_BUCKETS, DELIVERY_LAG_BUCKETS, MAX_TRACKED_EVENTS, OTHER_EVENTS } from './metrics/event-metrics.js';
 export { prometheusText, renderPrometheusText, escapeLabelValue, REMIT_METRICS, PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus.js';
 export type { MetricsSource, MetricFamily, MetricSample, MetricDefinition, MetricsReading } from './metrics/prometheus.js';

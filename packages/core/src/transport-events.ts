@@ -5,7 +5,7 @@ import type { StatusTracker } from './lifecycle/status-tracker.js';
 import type { Presence } from './presence/presence.js';
 import type { RequestClient } from './requests/request-client.js';
 import type { PublishTarget, SendTarget, TransportHooks, TransportStatus, WireMessage } from './transport.js';
-import type { BusStats } from './types.js';
+import type { BusStats } from './bus-state.js';
 
 export interface TransportEventsDeps {
   lifecycle: Pick<BusLifecycle, 'shuttingDown'>;

@@ -23,7 +23,7 @@ import { RequestServer } from './requests/request-server.js';
 import { createTracing } from './tracing/tracing.js';
 import type { Transport } from './transport.js';
 import { TransportEvents } from './transport-events.js';
-import type { BusStats } from './types.js';
+import type { BusStats } from './bus-state.js';
 import { codecLookup } from './wire/codecs.js';
 
 /** Everything a bus is made of; the bus itself only moves it through start() and close(). */

@@ -3,7 +3,7 @@ import type { FailureReporter } from '../failure-reporter.js';
 import type { EventCounters } from '../metrics/event-metrics.js';
 import type { Transport, WireMessage } from '../transport.js';
 import type { Observers } from '../observe/observers.js';
-import type { BusStats } from '../types.js';
+import type { BusStats } from '../bus-state.js';
 import { type DeadLetterDetails, toDeadLetter } from '../wire/dead-letter.js';
 import { eventMeta } from '../wire/envelope.js';
 

@@ -8,7 +8,7 @@ import { issuesHeader } from '../schemas/schema-issues.js';
 import { runSchema, type SchemaLookup } from '../schemas/schema-validation.js';
 import type { HandlingSpan, Tracing } from '../tracing/tracing.js';
 import type { Delivery, WireMessage } from '../transport.js';
-import type { BusStats } from '../types.js';
+import type { BusStats } from '../bus-state.js';
 import type { CodecLookup } from '../wire/codecs.js';
 import { type DecodedEvent, fromWireMessage } from '../wire/envelope.js';
 import { Header, text } from '../wire/headers.js';

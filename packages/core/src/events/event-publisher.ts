@@ -9,7 +9,8 @@ import type { DeliveryReport, InstanceRef } from '../presence/presence-types.js'
 import { checkOutgoing, type SchemaLookup } from '../schemas/schema-validation.js';
 import type { Tracing } from '../tracing/tracing.js';
 import type { Transport, WireMessage } from '../transport.js';
-import type { AckPublishOptions, BusStats, Destination, EncodedEvent, HeaderValue, PublishOptions } from '../types.js';
+import type { AckPublishOptions, Destination, EncodedEvent, HeaderValue, PublishOptions } from '../types.js';
+import type { BusStats } from '../bus-state.js';
 import type { Codec, CodecLookup } from '../wire/codecs.js';
 import { type EnvelopeSource, eventMeta, fromWireMessage, toWireMessage } from '../wire/envelope.js';
 import { Header } from '../wire/headers.js';

@@ -3,7 +3,7 @@ import type { EventCounters } from '../metrics/event-metrics.js';
 import type { HandlerFailure } from './handler-call.js';
 import type { HandlingSpan } from '../tracing/tracing.js';
 import type { Transport, WireMessage } from '../transport.js';
-import type { BusStats } from '../types.js';
+import type { BusStats } from '../bus-state.js';
 import type { DecodedEvent } from '../wire/envelope.js';
 import { retriesOf, toRetryCopy } from '../wire/retry-copy.js';
 import type { DeadLetters } from './dead-letters.js';

@@ -1,4 +1,5 @@
-import type { BusHealth, BusStatus, HandlerHealth, HandlerStatusChange, StatusChange, Unsubscribe } from '../types.js';
+import type { Unsubscribe } from '../types.js';
+import type { BusHealth, BusStatus, HandlerHealth, HandlerStatusChange, StatusChange } from '../bus-state.js';
 
 /** The bus's status, its listeners and what `health()` reports. */
 export class StatusTracker {

@@ -1,4 +1,4 @@
-import type { BusStats } from '../types.js';
+import type { BusStats } from '../bus-state.js';
 
 /** Every counter of `stats()`, at zero. (The bus keeps per-event counters in EventMetrics; `stats()` copies them into `events`.) */
 export function emptyStats(): BusStats {

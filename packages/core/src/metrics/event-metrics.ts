@@ -1,4 +1,4 @@
-import type { EventStats, HistogramStats } from '../types.js';
+import type { EventStats, HistogramStats } from '../bus-state.js';
 
 /**
  * Upper bounds, in seconds, of the handler-duration histogram: Prometheus' default buckets, which

@@ -1,4 +1,4 @@
-import type { BusHealth, BusStats, EventStats } from '../types.js';
+import type { BusHealth, BusStats, EventStats } from '../bus-state.js';
 
 /** What metrics are read from: a bus (`Bus`, or Nest's `EventBus`). */
 export interface MetricsSource {
