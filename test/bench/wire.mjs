@@ -5,7 +5,7 @@
 // ratio to raw, and CPU µs per event of the publisher, a consumer and the broker.
 import { parseArgs } from 'node:util';
 import { broadcastRun, fmt, median } from './broadcast.mjs';
-import { ALL_HEADERS, CONSUMER_FACTORS, ENVELOPE, PUBLISHER_FACTORS, WIRE_V2 } from './wire-factors.mjs';
+import { ALL_HEADERS, CONSUMER_FACTORS, ENVELOPE } from './wire-factors.mjs';
 
 /** The variants: a label and the children's settings. */
 function variants() {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AMQP_URL, deleteTopology, unique, waitFor } from '../helpers/broker.js';
+import { stopProcessGroup } from '../helpers/processes.js';
 import { SseReader } from './sse-reader.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.js';
 
@@ -12,19 +13,9 @@ let exchange = '';
 let reader: SseReader | undefined;
 afterEach(async () => {
   reader?.close();
-  await stop(example);
+  await stopProcessGroup(example);
   await deleteTopology({ exchanges: [exchange] });
 });
-
-/** Stops the example's whole process group (main.mjs and both servers), as Ctrl+C would. */
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(-child.pid, 'SIGINT');
-  const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 describe('examples/express, started as its README says', () => {
   it('a POST to one instance shows up on the event stream of the other', async () => {
@@ -69,7 +60,7 @@ describe('examples/express, started as its README says', () => {
     expect(sampleValue(scraped, 'remit_events_received_total', { service: 'example-express', event: 'message.posted' })).toBe(1);
     expect(sampleValue(scraped, 'remit_delivery_lag_seconds_count', { service: 'example-express', event: 'message.posted' })).toBe(1);
 
-    await stop(example);
+    await stopProcessGroup(example);
     expect(output).toContain('[a] closed');
     expect(output).toContain('[b] closed');
   }, 60_000);

@@ -79,3 +79,16 @@ export class ChildInstance {
     return code;
   }
 }
+
+/**
+ * Stops a process started in a group of its own (`spawn(…, { detached: true })`) and every process
+ * of that group, as Ctrl+C would: SIGINT, then SIGKILL after 10 s.
+ */
+export async function stopProcessGroup(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  process.kill(-child.pid, 'SIGINT');
+  const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AMQP_URL, deleteTopology, unique, waitFor } from '../helpers/broker.js';
+import { stopProcessGroup } from '../helpers/processes.js';
 import { POSTGRES_URL, TestSchema } from '../helpers/postgres.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/outbox/', import.meta.url));
@@ -11,20 +12,10 @@ let exchange = '';
 let group = '';
 let schema: TestSchema | undefined;
 afterEach(async () => {
-  await stop(example);
+  await stopProcessGroup(example);
   await deleteTopology({ exchanges: [exchange], queues: [`remit.group.${group}`] });
   await schema?.drop();
 });
-
-/** Stops the example's whole process group (main.mjs and both servers), as Ctrl+C would. */
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(-child.pid, 'SIGINT');
-  const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 describe('examples/outbox, started as its README says', () => {
   it('an order posted to one instance is invoiced once by the other, through the outbox and the inbox', async () => {
@@ -62,7 +53,7 @@ describe('examples/outbox, started as its README says', () => {
     const stats = (await (await fetch(`${a}/outbox`)).json()) as { waiting: number };
     expect(stats.waiting).toBe(0);
 
-    await stop(example);
+    await stopProcessGroup(example);
     expect(output).toContain('[a] closed');
     expect(output).toContain('[b] closed');
   }, 60_000);

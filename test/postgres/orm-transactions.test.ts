@@ -14,11 +14,7 @@ afterEach(async () => {
 /** A started publisher with its outbox relay, and a receiver that keeps what it hears. */
 async function relayAndReceiver() {
   world = await OutboxWorld.create();
-  const bus = world.bus('orders');
-  const receiver = world.bus('billing');
-  const { seen, handler } = world.collect<Order>();
-  receiver.on('order.placed', handler);
-  await Promise.all([bus.start(), receiver.start()]);
+  const { bus, seen } = await world.ordersToBilling('order.placed');
   const outbox = await world.outbox(bus);
   await outbox.start();
   return { outbox, seen };

@@ -33,6 +33,16 @@ export class OutboxWorld {
     return outbox;
   }
 
+  /** A started publisher bus ('orders'), and a started receiver ('billing') that keeps every `event` it hears. */
+  async ordersToBilling<K extends keyof Events>(event: K): Promise<{ bus: Bus<Events>; seen: { payload: Events[K]; meta: EventMeta }[] }> {
+    const bus = this.bus('orders');
+    const receiver = this.bus('billing');
+    const { seen, handler } = this.collect<Events[K]>();
+    receiver.on(event, handler);
+    await Promise.all([bus.start(), receiver.start()]);
+    return { bus, seen };
+  }
+
   /** A handler that keeps every event it hears, for counting. */
   collect<T>(): { seen: { payload: T; meta: EventMeta }[]; handler: (payload: T, meta: EventMeta) => void } {
     const seen: { payload: T; meta: EventMeta }[] = [];

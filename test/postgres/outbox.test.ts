@@ -23,11 +23,7 @@ async function setUp() {
 describe('postgresOutbox: an event is sent if and only if its transaction commits', () => {
   it('a committed event is delivered with its types and the row id as meta.id; a rolled-back one never is', async () => {
     const { schema } = await setUp();
-    const bus = world.bus('orders');
-    const receiver = world.bus('billing');
-    const { seen, handler } = world.collect<Order>();
-    receiver.on('order.placed', handler);
-    await Promise.all([bus.start(), receiver.start()]);
+    const { bus, seen } = await world.ordersToBilling('order.placed');
     const outbox = await world.outbox(bus);
     await outbox.start();
     const pool = schema.pool();
@@ -117,11 +113,7 @@ describe('postgresOutbox: an event is sent if and only if its transaction commit
   });
   it('publishAll() writes many events in one statement, in order, or none when one is refused', async () => {
     const { schema } = await setUp();
-    const bus = world.bus('orders');
-    const receiver = world.bus('billing');
-    const { seen, handler } = world.collect<Events['seq']>();
-    receiver.on('seq', handler);
-    await Promise.all([bus.start(), receiver.start()]);
+    const { bus, seen } = await world.ordersToBilling('seq');
     const outbox = await world.outbox(bus);
     const pool = schema.pool();
     const refused = await withTransaction(pool, (tx) =>
@@ -146,11 +138,7 @@ describe('postgresOutbox: an event is sent if and only if its transaction commit
 describe('the relay', () => {
   it('sends in the order rows were written, and a row the bus refuses goes to failed with its error, reported once', async () => {
     const { schema } = await setUp();
-    const bus = world.bus('orders');
-    const receiver = world.bus('billing');
-    const { seen, handler } = world.collect<Events['seq']>();
-    receiver.on('seq', handler);
-    await Promise.all([bus.start(), receiver.start()]);
+    const { bus, seen } = await world.ordersToBilling('seq');
     const failures: OutboxFailure[] = [];
     const outbox = await world.outbox(bus, { onError: (failure) => failures.push(failure) });
     const pool = schema.pool();

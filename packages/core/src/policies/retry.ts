@@ -41,25 +41,27 @@ export function withRetry(
   retryIf?: (error: Error, attempt: number) => boolean,
 ): AttemptResult | Promise<AttemptResult> {
   const started = timer ? performance.now() : 0;
-  const observe = () => timer?.observe((performance.now() - started) / 1000);
-  const retry = (caught: unknown) => {
-    observe();
-    return afterFailure(caught, { task, options, onRetry, timer, retryIf });
-  };
   let returned: unknown;
   try {
     returned = task(1);
   } catch (caught) {
-    return retry(caught);
+    return afterFailure(caught, started, { task, options, onRetry, timer, retryIf });
   }
   if (!isPromiseLike(returned)) {
-    observe();
+    timer?.observe(secondsSince(started));
     return SUCCEEDED;
   }
-  return Promise.resolve(returned).then(() => {
-    observe();
-    return SUCCEEDED;
-  }, retry);
+  return Promise.resolve(returned).then(
+    () => {
+      timer?.observe(secondsSince(started));
+      return SUCCEEDED;
+    },
+    (caught: unknown) => afterFailure(caught, started, { task, options, onRetry, timer, retryIf }),
+  );
+}
+
+function secondsSince(started: number): number {
+  return (performance.now() - started) / 1000;
 }
 
 interface Tries {
@@ -70,8 +72,9 @@ interface Tries {
   retryIf: ((error: Error, attempt: number) => boolean) | undefined;
 }
 
-/** The tries after the first one failed with `caught`. */
-async function afterFailure(caught: unknown, { task, options, onRetry, timer, retryIf }: Tries): Promise<AttemptResult> {
+/** The tries after the first one, started at `firstStarted`, failed with `caught`. */
+async function afterFailure(caught: unknown, firstStarted: number, { task, options, onRetry, timer, retryIf }: Tries): Promise<AttemptResult> {
+  timer?.observe(secondsSince(firstStarted));
   for (let attempt = 1; ; attempt++) {
     const error = toError(caught);
     if (isUnrecoverable(error) || (retryIf !== undefined && !safeRetryIf(retryIf, error, attempt))) {
@@ -83,10 +86,10 @@ async function afterFailure(caught: unknown, { task, options, onRetry, timer, re
     const started = timer ? performance.now() : 0;
     try {
       await task(attempt + 1);
-      timer?.observe((performance.now() - started) / 1000);
+      timer?.observe(secondsSince(started));
       return SUCCEEDED;
     } catch (next) {
-      timer?.observe((performance.now() - started) / 1000);
+      timer?.observe(secondsSince(started));
       caught = next;
     }
   }
