@@ -29,6 +29,35 @@ describe('flow control, counted', () => {
     expect(new Set(handled).size).toBe(100);
   });
 
+  it('queueConcurrency bounds handler runs below the prefetch; the waiting deliveries start in arrival order', async () => {
+    topology = new TestTopology();
+    const group = topology.group('buffered');
+    // The broker may hand over 60 at once; only 4 handlers run, the rest wait in memory.
+    const consumer = topology.bus({ service: 'buffered', prefetch: 60, queueConcurrency: 4 });
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const handled: number[] = [];
+    consumer.on('job', async (n) => {
+      started.push(n as number);
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      running--;
+      handled.push(n as number);
+    }, { group });
+    const publisher = topology.bus({ service: 'feeder' });
+    await Promise.all([consumer.start(), publisher.start()]);
+    for (let n = 0; n < 120; n++) await publisher.publish('job', n);
+    await waitFor('all 120 handled', () => handled.length === 120, 20_000);
+    console.log(`[fault] prefetch 60, queueConcurrency 4: 120 handled, at most ${most} at once`);
+    expect(most).toBe(4);
+    // One publisher, one queue, one consumer: the queue's order is the publish order.
+    expect(started).toEqual(Array.from({ length: 120 }, (_, n) => n));
+    expect(new Set(handled).size).toBe(120);
+    expect(consumer.stats().duplicates).toBe(0);
+  });
+
   it('publisher backpressure: 400 events of 64 KiB published at once are all confirmed and arrive in order', async () => {
     topology = new TestTopology();
     const group = topology.group('bulk');

@@ -22,11 +22,21 @@ export interface BusOptions {
   /** @default 'superjson' */
   codec?: CodecOption;
   /**
-   * Messages each consumer may hold unacknowledged (AMQP prefetch, per consumer). Handlers run as
-   * deliveries arrive, so this is also how many handler runs one queue has in flight.
-   * @default 100
+   * Messages each consumer may hold unacknowledged (AMQP prefetch, per consumer). Above
+   * `queueConcurrency`, the rest wait in memory, in arrival order, for a handler slot: a larger
+   * buffer than the handlers in flight keeps the broker from pausing the consumer (measured in
+   * docs/performance.md), at the price of more messages held by one instance of a group.
+   * @default 250
    */
   prefetch?: number;
+  /**
+   * Deliveries of one queue (this instance's broadcast queue, or one group's) being handled at
+   * once; each runs all of its event's handlers. Also the prefetch of the request queue, whose
+   * handlers all run asynchronously. A handler that returns no promise and succeeds never holds a
+   * slot. Per-handler limits: the `concurrency` handler option.
+   * @default 100
+   */
+  queueConcurrency?: number;
   /**
    * Largest encoded event, in bytes, this bus sends or accepts.
    * @default 1048576 (1 MiB)
@@ -44,7 +54,9 @@ export interface BusOptions {
    */
   retry?: RetryOptions;
   /**
-   * How many recently handled event ids each queue remembers to drop redeliveries.
+   * How many recently handled event ids each queue remembers, at least (at most twice as many),
+   * to drop redeliveries. 0 remembers none; a copy arriving while the first is being handled is
+   * dropped either way.
    * @default 10000
    */
   dedupWindow?: number;
@@ -116,6 +128,7 @@ export interface NormalizedBusOptions {
   codec: Codec;
   superjson: SuperjsonCodec;
   prefetch: number;
+  queueConcurrency: number;
   maxPayloadBytes: number;
   publishTimeoutMs: number;
   retry: NormalizedRetry;
@@ -140,6 +153,7 @@ const BUS_KEYS = [
   'transport',
   'codec',
   'prefetch',
+  'queueConcurrency',
   'maxPayloadBytes',
   'publishTimeoutMs',
   'retry',
@@ -208,7 +222,8 @@ export function normalizeBusOptions(input: unknown, randomId: () => string): Nor
     transport: options.transport,
     codec: codecOption(options.codec, superjson),
     superjson,
-    prefetch: integer('prefetch', options.prefetch, 100, { min: 1, max: 65_535 }),
+    prefetch: integer('prefetch', options.prefetch, 250, { min: 1, max: 65_535 }),
+    queueConcurrency: integer('queueConcurrency', options.queueConcurrency, 100, { min: 1, max: 65_535 }),
     maxPayloadBytes,
     publishTimeoutMs: integer('publishTimeoutMs', options.publishTimeoutMs, 30_000, { min: 1 }),
     retry: normalizeRetry('retry', options.retry, DEFAULT_RETRY),

@@ -3,6 +3,7 @@ import type { NormalizedBusOptions } from './bus-options.js';
 import { BroadcastConsumer } from './events/broadcast-consumer.js';
 import { DeadLetters } from './events/dead-letters.js';
 import { Dispatcher } from './events/dispatcher.js';
+import { HandlerRunner } from './events/handler-runner.js';
 import { EventPublisher } from './events/event-publisher.js';
 import { EventRoutes } from './events/event-routes.js';
 import { FailureSettlement } from './events/failure-settlement.js';
@@ -79,23 +80,22 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   const acks = new DeliveryAcks({ source, transport });
   const deadLetters = new DeadLetters({ instanceId, transport, publishTimeoutMs, stats, reporter, observers });
   const failures = new FailureSettlement({ transport, publishTimeoutMs, deadLetters, stats, reporter });
+  const runner = new HandlerRunner({ schemas: options.schemaLookup, stats, reporter, deadLetters, failures, tracing, observers });
   const dispatcher = new Dispatcher({
     self,
     registry,
+    runner,
     codecs,
     maxPayloadBytes,
     dedupWindow: options.dedupWindow,
-    schemas: options.schemaLookup,
     stats,
     metrics,
     reporter,
     deadLetters,
-    failures,
     acks,
-    tracing,
     observers,
   });
-  const consumers = { registry, prefetch, transport, dispatcher, work, reporter };
+  const consumers = { registry, prefetch, queueConcurrency: options.queueConcurrency, transport, dispatcher, work, reporter };
   const broadcastQueue = `remit.instance.${service}.${instanceId}`;
   const broadcast = new BroadcastConsumer({
     ...consumers,
@@ -130,7 +130,7 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
     publishTimeoutMs,
     schemas: options.schemaLookup,
     registry,
-    dispatcher,
+    runner,
     broadcastQueue,
     stats,
     metrics,
@@ -144,7 +144,9 @@ export function wireBus(options: NormalizedBusOptions): BusParts {
   const server = new RequestServer({
     ...common,
     queue: { kind: 'requests', name: `remit.requests.${service}`, expiresMs: options.requestQueueExpiresMs },
-    prefetch,
+    // Every request delivery is handled asynchronously (its reply is sent after the handler), so
+    // its prefetch is the bound on request handlers in flight.
+    prefetch: Math.min(prefetch, options.queueConcurrency),
     transport,
     lifecycle,
     work,

@@ -1,6 +1,6 @@
 import type { Message } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { AckBatcher } from '../src/amqp/ack-batcher.js';
+import { AckBatcher, type TrackedDelivery } from '../src/amqp/ack-batcher.js';
 
 /** Records what the batcher would write, by delivery tag. */
 function recordingChannel() {
@@ -17,7 +17,8 @@ const delivery = (tag: number) => ({ fields: { deliveryTag: tag } }) as Message;
 /** The batcher's deliveries, as ack/requeue pairs. */
 function tracker(batcher: AckBatcher) {
   return (tag: number) => {
-    const tracked = batcher.track(delivery(tag));
+    const tracked: TrackedDelivery = { raw: delivery(tag), state: 'running' };
+    batcher.track(tracked);
     return { ack: () => batcher.ack(tracked), requeue: () => batcher.requeue(tracked) };
   };
 }

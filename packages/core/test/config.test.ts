@@ -29,6 +29,8 @@ describe('createBus() validates options synchronously', () => {
     ['prefetch', { service: 's', transport, prefetch: -1 }],
     ['prefetch', { service: 's', transport, prefetch: 1.5 }],
     ['prefetch', { service: 's', transport, prefetch: 0 }],
+    ['queueConcurrency', { service: 's', transport, queueConcurrency: 0 }],
+    ['queueConcurrency', { service: 's', transport, queueConcurrency: '10' }],
     ['maxPayloadBytes', { service: 's', transport, maxPayloadBytes: '1mb' }],
     ['publishTimeoutMs', { service: 's', transport, publishTimeoutMs: -5 }],
     ['dedupWindow', { service: 's', transport, dedupWindow: 0.5 }],

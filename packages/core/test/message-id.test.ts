@@ -21,6 +21,15 @@ describe('UUIDv7 message ids', () => {
     expect(uuidv7Time('0f8fad5b-d9cb-469f-a165-70867728950e')).toBeUndefined();
     expect(uuidv7Time('order-42')).toBeUndefined();
     expect(uuidv7Time('')).toBeUndefined();
+    const id = uuidv7(1_800_000_000_000);
+    // Shaped like a UUIDv7 but not one: a character that is not a hex digit, a dash out of place, another variant.
+    expect(uuidv7Time(`${id.slice(0, 30)}g${id.slice(31)}`)).toBeUndefined();
+    expect(uuidv7Time(`${id.slice(0, 8)}0${id.slice(9)}`)).toBeUndefined();
+    expect(uuidv7Time(`${id.slice(0, 19)}c${id.slice(20)}`)).toBeUndefined();
+  });
+
+  it('reads ids written in upper case too, as RFC 9562 allows', () => {
+    expect(uuidv7Time(uuidv7(1_800_000_000_000).toUpperCase())).toBe(1_800_000_000_000);
   });
 
   it('covers the whole 48-bit range of times', () => {

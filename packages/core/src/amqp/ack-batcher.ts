@@ -6,12 +6,16 @@ export interface AckChannel {
   reject(message: Message, requeue?: boolean): void;
 }
 
-type State = 'running' | 'acked' | 'sent';
+/** Where a delivery's acknowledgement is: not yet settled, settled and waiting for the batch, or sent. */
+export type AckState = 'running' | 'acked' | 'sent';
 
-/** A delivery the batcher knows of; pass it back to `ack` or `requeue`. */
+/**
+ * A delivery the batcher knows of (the consumer's delivery object itself, so that a delivery is one
+ * object, not two); pass it back to `ack` or `requeue`.
+ */
 export interface TrackedDelivery {
-  readonly message: Message;
-  state: State;
+  readonly raw: Message;
+  state: AckState;
 }
 
 /**
@@ -33,11 +37,9 @@ export class AckBatcher {
     this.#channel = channel;
   }
 
-  /** Registers a delivery, in the order the channel delivered it. */
-  track(message: Message): TrackedDelivery {
-    const tracked: TrackedDelivery = { message, state: 'running' };
+  /** Registers a delivery (its state 'running'), in the order the channel delivered it. */
+  track(tracked: TrackedDelivery): void {
     this.#tracked.push(tracked);
-    return tracked;
   }
 
   /** Acks the delivery with the next batch. A second settle of the same delivery is ignored. */
@@ -55,7 +57,7 @@ export class AckBatcher {
   requeue(tracked: TrackedDelivery): void {
     if (this.#closed || tracked.state !== 'running') return;
     tracked.state = 'sent';
-    this.#channel.reject(tracked.message, true);
+    this.#channel.reject(tracked.raw, true);
     this.#schedule();
   }
 
@@ -73,12 +75,12 @@ export class AckBatcher {
       this.#head++;
     }
     // `multiple` acks every outstanding delivery up to this one; requeued ones are no longer outstanding.
-    if (lastAcked) this.#channel.ack(lastAcked.message, true);
+    if (lastAcked) this.#channel.ack(lastAcked.raw, true);
     for (let index = this.#head; index < tracked.length; index++) {
       const straggler = tracked[index];
       if (straggler?.state !== 'acked') continue;
       straggler.state = 'sent';
-      this.#channel.ack(straggler.message, false);
+      this.#channel.ack(straggler.raw, false);
     }
     if (this.#head > 1024 && this.#head * 2 > tracked.length) {
       this.#tracked = tracked.slice(this.#head);

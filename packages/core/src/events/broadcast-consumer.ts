@@ -3,6 +3,7 @@ import type { FailureReporter } from '../failure-reporter.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
 import { type ConsumeMode, QueueGate } from '../policies/queue-gate.js';
 import type { QueueSpec, Transport } from '../transport.js';
+import { DeliveryLimit } from './delivery-limit.js';
 import type { Dispatcher, QueueRole } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import type { ObservedQueue } from '../observe/bus-activity.js';
@@ -17,6 +18,8 @@ export interface BroadcastConsumerDeps {
   /** This instance's broadcast queue. */
   queue: Extract<QueueSpec, { kind: 'broadcast' }>;
   prefetch: number;
+  /** Deliveries of the queue handled at once (the bus's `queueConcurrency`). */
+  queueConcurrency: number;
   transport: Pick<Transport, 'consume'>;
   dispatcher: Pick<Dispatcher, 'dispatch'>;
   /** Keeps close() waiting for running handlers. */
@@ -37,6 +40,8 @@ export class BroadcastConsumer {
   readonly #onStarted = new Set<() => void>();
   /** How the breakers of this queue's handlers want it consumed. */
   readonly gate: QueueGate;
+  /** Its deliveries being handled at once, and those waiting for a slot. */
+  readonly #limit: DeliveryLimit;
   /** The consumer now, or null while not consuming (not started, paused, closing). */
   #consumer: Promise<Cancel | null> | null = null;
   /** Whether this queue should be consumed (start() saw broadcast handlers, close() has not begun). */
@@ -48,6 +53,7 @@ export class BroadcastConsumer {
   constructor(deps: BroadcastConsumerDeps) {
     this.#deps = deps;
     this.gate = new QueueGate((mode) => this.#switchTo(mode));
+    this.#limit = new DeliveryLimit(deps.queueConcurrency, (delivery, role) => deps.dispatcher.dispatch(delivery, role));
   }
 
   /** Whether this instance receives broadcast events (announced in presence: acks are awaited only from these). */
@@ -92,10 +98,10 @@ export class BroadcastConsumer {
   }
 
   #consume(mode: ConsumeMode): Promise<Cancel | null> {
-    const { queue, prefetch, transport, dispatcher, work, reporter } = this.#deps;
+    const { queue, prefetch, transport, work, reporter } = this.#deps;
     // A probing breaker lets one event through at a time.
     return transport
-      .consume(queue, mode === 'probing' ? 1 : prefetch, (delivery) => work.track(dispatcher.dispatch(delivery, BROADCAST)))
+      .consume(queue, mode === 'probing' ? 1 : prefetch, (delivery) => work.track(this.#limit.run(delivery, BROADCAST)))
       .catch((caught: unknown) => {
         this.#active = false;
         this.#consumer = null;

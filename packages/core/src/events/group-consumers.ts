@@ -3,6 +3,7 @@ import type { FailureReporter } from '../failure-reporter.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
 import { type ConsumeMode, QueueGate } from '../policies/queue-gate.js';
 import type { Transport } from '../transport.js';
+import { DeliveryLimit } from './delivery-limit.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import type { ObservedQueue } from '../observe/bus-activity.js';
@@ -12,6 +13,8 @@ type Cancel = () => Promise<void>;
 export interface GroupConsumersDeps {
   registry: HandlerRegistry;
   prefetch: number;
+  /** Deliveries of one queue handled at once (the bus's `queueConcurrency`). */
+  queueConcurrency: number;
   /** Broker-side deliveries of one message before its group queue dead-letters it (`x-delivery-limit`). */
   deliveryLimit: number;
   /** The transport's namespace for shared queue names. */
@@ -36,6 +39,8 @@ interface GroupState {
   /** Its deliveries' role; `released` once close() lets an ordered group go. */
   readonly role: { kind: 'group'; group: string; released?: boolean };
   readonly gate: QueueGate;
+  /** Its deliveries being handled at once, and those waiting for a slot. */
+  readonly limit: DeliveryLimit;
   /** The consumer now, or null while not consuming (not started, paused, idle). */
   consumer: Promise<Cancel | null> | null;
   wanted: boolean;
@@ -144,6 +149,7 @@ export class GroupConsumers {
       const created: GroupState = {
         role: { kind: 'group', group },
         gate: new QueueGate((mode) => this.#switchTo(group, created, mode)),
+        limit: new DeliveryLimit(this.#deps.queueConcurrency, (delivery, role) => this.#deps.dispatcher.dispatch(delivery, role)),
         consumer: null,
         wanted: false,
         ordered: false,
@@ -156,11 +162,11 @@ export class GroupConsumers {
   }
 
   #consume(group: string, state: GroupState, mode: ConsumeMode): Promise<Cancel | null> {
-    const { transport, prefetch, deliveryLimit, dispatcher, work } = this.#deps;
+    const { transport, prefetch, deliveryLimit, work } = this.#deps;
     const spec = { kind: 'group', name: groupQueueName(group, this.#deps.namespace), deliveryLimit, singleActiveConsumer: state.ordered } as const;
     // A probing breaker lets one event through at a time.
     return transport
-      .consume(spec, mode === 'probing' ? 1 : prefetch, (delivery) => work.track(dispatcher.dispatch(delivery, state.role)))
+      .consume(spec, mode === 'probing' ? 1 : prefetch, (delivery) => work.track(state.limit.run(delivery, state.role)))
       .catch((caught: unknown) => {
         state.consumer = null;
         state.wanted = false;

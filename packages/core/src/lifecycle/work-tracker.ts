@@ -17,7 +17,9 @@ export class WorkTracker {
     this.#onError = onError;
   }
 
-  track(work: Promise<unknown>): void {
+  /** Counts `work` until it settles; undefined is work already done (a delivery handled synchronously). */
+  track(work: Promise<unknown> | undefined): void {
+    if (work === undefined) return;
     this.#running++;
     work.then(this.#done, this.#failed);
   }

@@ -66,18 +66,23 @@ export interface DecodedEvent {
 }
 
 function isHeaderValue(value: unknown): value is HeaderValue {
-  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+  const type = typeof value;
+  return value === null || type === 'string' || type === 'number' || type === 'boolean';
 }
 
-function applicationHeaders(headers: Record<string, unknown>): Record<string, HeaderValue> {
-  const result: Record<string, HeaderValue> = {};
+/** The `meta.headers` of a message without application headers (most): one frozen object for all. */
+const NO_HEADERS: Readonly<Record<string, HeaderValue>> = Object.freeze({});
+
+function applicationHeaders(headers: Record<string, unknown>): Readonly<Record<string, HeaderValue>> {
+  let result: Record<string, HeaderValue> | undefined;
   for (const key of Object.keys(headers)) {
     if (key.startsWith(RESERVED_PREFIX)) continue;
     const value = headers[key];
+    result ??= {};
     if (isHeaderValue(value)) result[key] = value;
     else if (Buffer.isBuffer(value)) result[key] = value.toString('utf8');
   }
-  return result;
+  return result ?? NO_HEADERS;
 }
 
 /** When the event was published: its header (version 1), its UUIDv7 id (version 2), or its AMQP timestamp. */
