@@ -1,10 +1,10 @@
 // One consumer process: raw amqplib (prefetch 500, an ack per message, JSON; `prefetch` and
-// `batchedAcks` change that for the wire A/B) or a remit bus with default options. Reports when
-// the expected number of events has arrived.
+// `batchedAcks` change that for the wire A/B) or a remit bus with default options (`remitPrefetch`
+// changes its prefetch; `core` loads another build of @remit/core, a path to its dist/index.js, to
+// compare two builds in one run). Reports when the expected number of events has arrived.
 import amqplib from 'amqplib';
-import { amqp, createBus } from '@remit/core';
 
-const { mode, url, exchange, expected, sampleEvery, prefetch = 500, batchedAcks = false } = JSON.parse(process.env.BENCH ?? '{}');
+const { mode, url, exchange, expected, sampleEvery, prefetch = 500, batchedAcks = false, remitPrefetch, core } = JSON.parse(process.env.BENCH ?? '{}');
 /** RSS, and the heap still used after a full GC (the bench starts us with --expose-gc): a leak shows in the second. */
 const memorySample = () => {
   const { rss } = process.memoryUsage();
@@ -57,7 +57,8 @@ if (mode !== 'remit') {
     }
   });
 } else {
-  const bus = createBus({ service: 'bench-consumer', transport: amqp({ url, exchange }) });
+  const { amqp, createBus } = await import(core ?? '@remit/core');
+  const bus = createBus({ service: 'bench-consumer', transport: amqp({ url, exchange }), ...(remitPrefetch ? { prefetch: remitPrefetch } : {}) });
   bus.on('bench', (payload) => onEvent(payload.sentAt));
   await bus.start();
   process.on('message', async (message) => {

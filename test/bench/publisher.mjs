@@ -5,11 +5,10 @@
 // what the wire format costs, envelope → remit what remit's code costs) or its own message with
 // the publisher factors in `factors` (`wire`, the factorial A/B of wire-factors.mjs).
 import amqplib from 'amqplib';
-import { amqp, createBus } from '@remit/core';
 import { payloads } from './payloads.mjs';
 import { factoredMessage, WIRE_V2 } from './wire-factors.mjs';
 
-const { mode, url, exchange, count, payload, rate, sampleEvery, factors = [] } = JSON.parse(process.env.BENCH ?? '{}');
+const { mode, url, exchange, count, payload, rate, sampleEvery, factors = [], core, noHeader = false } = JSON.parse(process.env.BENCH ?? '{}');
 const make = payloads[payload];
 const IN_FLIGHT = 1000;
 /** RSS, and the heap still used after a full GC (the bench starts us with --expose-gc): a leak shows in the second. */
@@ -34,7 +33,9 @@ let first = 0;
 if (mode !== 'remit') {
   const connection = await amqplib.connect(url);
   const channel = await connection.createConfirmChannel();
-  const applied = mode === 'envelope' ? WIRE_V2 : mode === 'wire' ? factors : [];
+  // `noHeader`: wire format 2 without its one header, to price the header table alone.
+  const envelope = noHeader ? WIRE_V2.filter((factor) => factor !== 'remit-instance') : WIRE_V2;
+  const applied = mode === 'envelope' ? envelope : mode === 'wire' ? factors : [];
   const publishOne = (seq) => {
     const body = make(seq);
     body.sentAt = now();
@@ -57,6 +58,8 @@ if (mode !== 'remit') {
   await channel.waitForConfirms();
   await connection.close();
 } else {
+  // `core`: another build of @remit/core (its dist/index.js), to compare two builds in one run.
+  const { amqp, createBus } = await import(core ?? '@remit/core');
   const bus = createBus({ service: 'bench-publisher', transport: amqp({ url, exchange }) });
   await bus.start();
   process.send({ type: 'ready', cpu: process.cpuUsage() });

@@ -69,7 +69,7 @@ export function factoredMessage(factors, body) {
 
 /** Consumer factors: raw amqplib's consumer (prefetch 500, an ack per message) with remit's settings. */
 export const CONSUMER_FACTORS = {
-  'prefetch 100': { prefetch: 100 },
+  'prefetch 250': { prefetch: 250 },
   'batched acks': { batchedAcks: true },
-  'prefetch 100 + batched acks': { prefetch: 100, batchedAcks: true },
+  'prefetch 250 + batched acks': { prefetch: 250, batchedAcks: true },
 };

@@ -5,10 +5,10 @@
  * handlers see it again.
  *
  * Two generations of `size` ids each: new ids go into the current one, and once it is full it
- * becomes the previous one and the one before is dropped whole. An id costs two map lookups when
- * it is new and one write per state, where a ring plus a set of running ids cost seven hash
- * operations per event (measured: 1.5 µs of a consumer's CPU per event in `pnpm bench --wire`
- * profiles). It holds up to twice `size` ids.
+ * becomes the previous one and the one before is dropped whole, so nothing is evicted id by id
+ * and the ids being handled need no set of their own. It holds up to twice `size` ids. (Measured
+ * against the ring plus a set it replaced, 200,000 fresh UUID strings through a window of 10,000:
+ * the same 0.5 µs per new id, most of it cache misses in a table that size.)
  */
 export class DedupWindow {
   /** Id → handled (true) or being handled (false). */
