@@ -45,20 +45,25 @@ export async function requestReplyBench(quick, url = process.env.AMQP_URL ?? 'am
   const rounds = quick ? 2 : 5;
   const count = quick ? 10_000 : 30_000;
   console.log(`request/reply, ${IN_FLIGHT} requests in flight, one responder process, ${rounds} rounds of ${fmt(count)} requests`);
-  console.log('raw: amqplib channel, direct reply-to (noAck), classic queue, prefetch 100, JSON. remit: bus.request / bus.handle, default options.');
+  console.log('raw: amqplib channel, direct reply-to (noAck), classic queue, prefetch 100, JSON. remit: bus.request / bus.handle, default options (a quorum request queue); remit, classic: the same with amqp({ requestQueueType: \'classic\' }).');
   console.log('| | raw req/s (min–max) | remit req/s (min–max) | ratio | raw requester CPU µs/req | remit requester CPU µs/req |');
   console.log('|---|---|---|---|---|---|');
-  const results = { raw: [], remit: [] };
+  const modes = ['raw', 'remit', 'remit-classic'];
+  const results = Object.fromEntries(modes.map((mode) => [mode, []]));
   for (let round = 0; round < rounds; round++) {
-    // Alternate who goes first, so drift in the machine's load hits both alike.
-    for (const mode of round % 2 === 0 ? ['raw', 'remit'] : ['remit', 'raw']) results[mode].push(await runOnce(url, mode, count));
+    // Rotate who goes first, so drift in the machine's load hits all alike.
+    for (let i = 0; i < modes.length; i++) {
+      const mode = modes[(i + round) % modes.length];
+      results[mode].push(await runOnce(url, mode, count));
+    }
   }
   const rates = (mode) => results[mode].map((result) => result.rate);
   const span = (mode) => `${fmt(median(rates(mode)))} (${fmt(Math.min(...rates(mode)))}–${fmt(Math.max(...rates(mode)))})`;
   const cpu = (mode) => median(results[mode].map((result) => result.cpuMicros)).toFixed(1);
-  const ratio = median(rates('remit')) / median(rates('raw'));
-  console.log(`| 1 responder | ${span('raw')} | ${span('remit')} | ${ratio.toFixed(2)} | ${cpu('raw')} | ${cpu('remit')} |`);
-  return { raw: median(rates('raw')), remit: median(rates('remit')), ratio };
+  const ratio = (mode) => median(rates(mode)) / median(rates('raw'));
+  console.log(`| 1 responder | ${span('raw')} | ${span('remit')} | ${ratio('remit').toFixed(2)} | ${cpu('raw')} | ${cpu('remit')} |`);
+  console.log(`| 1 responder, remit with a classic request queue | ${span('raw')} | ${span('remit-classic')} | ${ratio('remit-classic').toFixed(2)} | ${cpu('raw')} | ${cpu('remit-classic')} |`);
+  return { raw: median(rates('raw')), remit: median(rates('remit')), ratio: ratio('remit') };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

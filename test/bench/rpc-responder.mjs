@@ -23,7 +23,9 @@ if (mode === 'raw') {
   });
   stop = () => connection.close();
 } else {
-  const bus = createBus({ service: names.service, transport: amqp({ url, ...names.exchanges }) });
+  // `remit-classic`: the same with a classic request queue (amqp's requestQueueType), quorum being the default.
+  const requestQueueType = mode === 'remit-classic' ? 'classic' : undefined;
+  const bus = createBus({ service: names.service, transport: amqp({ url, ...names.exchanges, ...(requestQueueType ? { requestQueueType } : {}) }) });
   bus.handle('bench.quote', ({ n }) => ({ n, cents: n * 3 }));
   await bus.start();
   stop = () => bus.close();

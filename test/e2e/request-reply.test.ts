@@ -1,7 +1,7 @@
 import { ConnectionError, type FailureReport, NoResponderError, RemoteError, RequestTimeoutError } from '@remit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FullTopology } from '../fixtures/full-topology.js';
-import { queueInfo, waitFor } from '../helpers/broker.js';
+import { queueInfo, waitFor, withRawChannel } from '../helpers/broker.js';
 import { closeConnectionsNamed } from '../helpers/rabbitmqctl.js';
 
 type Requests = {
@@ -29,6 +29,30 @@ function slowResponder(topology: FullTopology) {
 }
 
 describe('request/reply over RabbitMQ', () => {
+  it("serves from a classic request queue with requestQueueType: 'classic', a quorum one by default", async () => {
+    type Counted = { 'stock.count': { request: { n: number }; response: { n: number; by: string } } };
+    topology = new FullTopology();
+    const classic = topology.service('classic');
+    const quorum = topology.service('quorum');
+    const classicResponder = topology.bus<object, Requests>({ service: classic }, { requestQueueType: 'classic' });
+    classicResponder.handle('price.quote', ({ n }) => ({ n, by: classic }));
+    const quorumResponder = topology.bus<object, Counted>({ service: quorum });
+    quorumResponder.handle('stock.count', ({ n }) => ({ n, by: quorum }));
+    const client = topology.bus<object, Requests & Counted>({ service: 'shop' });
+    await Promise.all([classicResponder, quorumResponder, client].map((bus) => bus.start()));
+    expect(await client.request('price.quote', { n: 1 })).toEqual({ n: 1, by: classic });
+    expect(await client.request('stock.count', { n: 2 })).toEqual({ n: 2, by: quorum });
+    // Declaring a queue with another x-queue-type than it has is refused: that is how its type shows.
+    const declaredAs = (queue: string, type: 'classic' | 'quorum') =>
+      withRawChannel((channel) => channel.assertQueue(queue, { durable: true, arguments: { 'x-expires': 60_000, 'x-queue-type': type } })).then(
+        () => 'same',
+        (error: Error) => error.message,
+      );
+    expect(await declaredAs(`remit.requests.${classic}`, 'classic')).toBe('same');
+    expect(await declaredAs(`remit.requests.${classic}`, 'quorum')).toMatch(/inequivalent arg 'x-queue-type'/);
+    expect(await declaredAs(`remit.requests.${quorum}`, 'quorum')).toBe('same');
+  });
+
   it('answers requests from another process, one instance of the serving service per request', async () => {
     topology = new FullTopology();
     const service = topology.service('pricing');

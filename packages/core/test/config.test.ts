@@ -87,6 +87,7 @@ describe('amqp() validates its options synchronously', () => {
     ['transport.exchange', { url: 'amqp://localhost', exchange: '' }],
     ['transport.routing', { url: 'amqp://localhost', routing: 'direct' }],
     ['transport.routing', { url: 'amqp://localhost', routing: true }],
+    ['transport.requestQueueType', { url: 'amqp://localhost', requestQueueType: 'stream' }],
     ['transport.urls', { urls: 'amqp://localhost' }],
   ])('throws ConfigError naming "%s"', (field, options) => {
     expect(configError(() => amqp(options as never)).field).toBe(field);

@@ -175,7 +175,8 @@ export class TopologyKeeper {
       this.#deps.report(
         new RemitError(
           `Queue "${queue}" exists with other arguments than remit declares (${mismatch.argument} differs): most likely a classic ` +
-            'queue from an older deployment of remit, where remit now declares a quorum queue. It is used as it is. A classic ' +
+            'queue from an older deployment of remit, where remit now declares a quorum queue (or, for a request queue, one ' +
+            "declared under another requestQueueType). It is used as it is. A classic " +
             'queue lives on one node: while that node is down it cannot be declared or consumed, and what it holds is out of ' +
             'reach. Migrate it to a quorum queue: docs/scaling.md, "Migrating classic queues".',
           { cause: error },

@@ -72,9 +72,11 @@ export interface DeclareHow {
 export async function declareQueue(channel: Channel, spec: QueueSpec, options: NormalizedAmqpOptions, how: DeclareHow = {}): Promise<void> {
   const asIs = how.asIs === true;
   if (spec.kind === 'requests') {
-    // Quorum, so that requests keep waiting while a node is down (docs/scaling.md measures what it
-    // costs). Messages stay transient: a request is worthless once its asker stopped waiting.
-    await assertShared(channel, spec.name, { 'x-expires': spec.expiresMs }, asIs);
+    // Quorum by default, so that requests keep waiting while a node is down (docs/scaling.md
+    // measures what it costs); classic when asked for. Messages stay transient: a request is
+    // worthless once its asker stopped waiting.
+    if (options.requestQueueType === 'quorum' || asIs) await assertShared(channel, spec.name, { 'x-expires': spec.expiresMs }, asIs);
+    else await channel.assertQueue(spec.name, { durable: true, arguments: { 'x-expires': spec.expiresMs } });
     for (const key of spec.routingKeys) await channel.bindQueue(spec.name, options.requestExchange, key);
     return;
   }
