@@ -5,28 +5,34 @@ import { TestTopology } from '../helpers/buses.js';
 let topology: TestTopology;
 afterEach(async () => topology.cleanup());
 
+/** A handler that takes `ms` per event, and what it saw: start and end order, and the most runs at once. */
+function slowHandler(ms: number) {
+  const seen = { running: 0, most: 0, started: [] as number[], handled: [] as number[] };
+  const handler = async (n: unknown) => {
+    seen.started.push(n as number);
+    seen.running++;
+    seen.most = Math.max(seen.most, seen.running);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    seen.running--;
+    seen.handled.push(n as number);
+  };
+  return { seen, handler };
+}
+
 describe('flow control, counted', () => {
   it('a slow consumer never runs more handlers at once than its prefetch, and handles everything', async () => {
     topology = new TestTopology();
     const group = topology.group('slow');
     const consumer = topology.bus({ service: 'slow', prefetch: 5 });
-    let running = 0;
-    let most = 0;
-    const handled: number[] = [];
-    consumer.on('work', async (n) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      running--;
-      handled.push(n as number);
-    }, { group });
+    const { seen, handler } = slowHandler(20);
+    consumer.on('work', handler, { group });
     const publisher = topology.bus({ service: 'fast' });
     await Promise.all([consumer.start(), publisher.start()]);
     await Promise.all(Array.from({ length: 100 }, (_, n) => publisher.publish('work', n)));
-    await waitFor('all 100 handled', () => handled.length === 100, 20_000);
-    console.log(`[fault] slow consumer: 100 handled, at most ${most} at once with prefetch 5`);
-    expect(most).toBeLessThanOrEqual(5);
-    expect(new Set(handled).size).toBe(100);
+    await waitFor('all 100 handled', () => seen.handled.length === 100, 20_000);
+    console.log(`[fault] slow consumer: 100 handled, at most ${seen.most} at once with prefetch 5`);
+    expect(seen.most).toBeLessThanOrEqual(5);
+    expect(new Set(seen.handled).size).toBe(100);
   });
 
   it('queueConcurrency bounds handler runs below the prefetch; the waiting deliveries start in arrival order', async () => {
@@ -34,27 +40,17 @@ describe('flow control, counted', () => {
     const group = topology.group('buffered');
     // The broker may hand over 60 at once; only 4 handlers run, the rest wait in memory.
     const consumer = topology.bus({ service: 'buffered', prefetch: 60, queueConcurrency: 4 });
-    let running = 0;
-    let most = 0;
-    const started: number[] = [];
-    const handled: number[] = [];
-    consumer.on('job', async (n) => {
-      started.push(n as number);
-      running++;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      running--;
-      handled.push(n as number);
-    }, { group });
+    const { seen, handler } = slowHandler(10);
+    consumer.on('job', handler, { group });
     const publisher = topology.bus({ service: 'feeder' });
     await Promise.all([consumer.start(), publisher.start()]);
     for (let n = 0; n < 120; n++) await publisher.publish('job', n);
-    await waitFor('all 120 handled', () => handled.length === 120, 20_000);
-    console.log(`[fault] prefetch 60, queueConcurrency 4: 120 handled, at most ${most} at once`);
-    expect(most).toBe(4);
+    await waitFor('all 120 handled', () => seen.handled.length === 120, 20_000);
+    console.log(`[fault] prefetch 60, queueConcurrency 4: 120 handled, at most ${seen.most} at once`);
+    expect(seen.most).toBe(4);
     // One publisher, one queue, one consumer: the queue's order is the publish order.
-    expect(started).toEqual(Array.from({ length: 120 }, (_, n) => n));
-    expect(new Set(handled).size).toBe(120);
+    expect(seen.started).toEqual(Array.from({ length: 120 }, (_, n) => n));
+    expect(new Set(seen.handled).size).toBe(120);
     expect(consumer.stats().duplicates).toBe(0);
   });
 

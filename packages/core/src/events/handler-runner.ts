@@ -6,11 +6,11 @@ import type { EventCounters } from '../metrics/event-metrics.js';
 import type { Observers } from '../observe/observers.js';
 import { issuesHeader } from '../schemas/schema-issues.js';
 import { runSchema, type SchemaLookup } from '../schemas/schema-validation.js';
-import type { HandlingSpan, Tracing } from '../tracing/tracing.js';
+import type { Tracing } from '../tracing/tracing.js';
 import type { WireMessage } from '../transport.js';
 import type { DecodedEvent } from '../wire/envelope.js';
 import type { DeadLetters } from './dead-letters.js';
-import type { FailureSettlement } from './failure-settlement.js';
+import type { FailureSettlement, Handling } from './failure-settlement.js';
 import { callHandler, type CallHooks, type CallResult, type HandlerFailure } from './handler-call.js';
 import type { HandlerEntry } from './handler-registry.js';
 
@@ -74,76 +74,47 @@ export class HandlerRunner {
     if (handlers.length === 0) return 'handled';
     const deps = this.#deps;
     const tracing = deps.tracing;
+    // One object carries the event through the run, and on to failure settlement.
+    const handling: Handling = { event, message, queue, retryQueue, counters, span: undefined };
     const running = tracing?.enabled
-      ? tracing.process(event, message, queue, group, async (span) => this.#run(handlers, event, message, queue, retryQueue, counters, span))
-      : this.#run(handlers, event, message, queue, retryQueue, counters, undefined);
+      ? tracing.process(event, message, queue, group, async (span) => {
+          handling.span = span;
+          return this.#run(handlers, handling);
+        })
+      : this.#run(handlers, handling);
     if (deps.observers.active) deps.observers.emit({ kind: 'handle', event, queue, done: Promise.resolve(running) });
     return running;
   }
 
-  #run(
-    handlers: HandlerEntry[],
-    event: DecodedEvent,
-    message: WireMessage,
-    queue: string,
-    retryQueue: string,
-    counters: EventCounters,
-    span: HandlingSpan | undefined,
-  ): RunOutcome | Promise<RunOutcome> {
-    const schema = this.#deps.schemas?.get(event.name);
-    if (schema !== undefined) return this.#validated(schema, handlers, event, message, queue, retryQueue, counters, span);
-    return this.#call(handlers, event, message, queue, retryQueue, counters, span);
+  #run(handlers: HandlerEntry[], handling: Handling): RunOutcome | Promise<RunOutcome> {
+    const schema = this.#deps.schemas?.get(handling.event.name);
+    return schema === undefined ? this.#call(handlers, handling) : this.#validated(schema, handlers, handling);
   }
 
   /** Checks the payload against its schema first: handlers get what the schema made of it (transforms and defaults applied). */
-  async #validated(
-    schema: StandardSchemaV1,
-    handlers: HandlerEntry[],
-    event: DecodedEvent,
-    message: WireMessage,
-    queue: string,
-    retryQueue: string,
-    counters: EventCounters,
-    span: HandlingSpan | undefined,
-  ): Promise<RunOutcome> {
-    const result = await runSchema(schema, event.payload);
-    if (result.issues) return this.#rejectInvalid(event, result.issues, message, queue, counters, span);
-    return this.#call(handlers, { ...event, payload: result.value }, message, queue, retryQueue, counters, span);
+  async #validated(schema: StandardSchemaV1, handlers: HandlerEntry[], handling: Handling): Promise<RunOutcome> {
+    const result = await runSchema(schema, handling.event.payload);
+    if (result.issues) return this.#rejectInvalid(result.issues, handling);
+    handling.event = { ...handling.event, payload: result.value };
+    return this.#call(handlers, handling);
   }
 
-  #call(
-    handlers: HandlerEntry[],
-    event: DecodedEvent,
-    message: WireMessage,
-    queue: string,
-    retryQueue: string,
-    counters: EventCounters,
-    span: HandlingSpan | undefined,
-  ): RunOutcome | Promise<RunOutcome> {
+  #call(handlers: HandlerEntry[], handling: Handling): RunOutcome | Promise<RunOutcome> {
+    const { event, counters } = handling;
     const [only] = handlers;
     if (handlers.length === 1 && only) {
       // One handler is the common case: called directly, without Promise.all's arrays and wrappers.
       const called = callHandler(only, event, counters, this.#hooks);
-      if (called instanceof Promise) return called.then((result) => this.#outcome([result], event, message, queue, retryQueue, counters, span));
+      if (called instanceof Promise) return called.then((result) => this.#outcome([result], handling));
       // Handled at once: nothing to settle.
       if (called === null) return this.#handled(counters);
-      return this.#outcome([called], event, message, queue, retryQueue, counters, span);
+      return this.#outcome([called], handling);
     }
-    return Promise.all(handlers.map((handler) => callHandler(handler, event, counters, this.#hooks))).then((results) =>
-      this.#outcome(results, event, message, queue, retryQueue, counters, span),
-    );
+    return Promise.all(handlers.map((handler) => callHandler(handler, event, counters, this.#hooks))).then((results) => this.#outcome(results, handling));
   }
 
   /** How an event's handler calls ended, as a whole; failures are settled (a delayed retry or a dead letter). */
-  #outcome(
-    results: CallResult[],
-    event: DecodedEvent,
-    message: WireMessage,
-    queue: string,
-    retryQueue: string,
-    counters: EventCounters,
-    span: HandlingSpan | undefined,
-  ): RunOutcome | Promise<RunOutcome> {
+  #outcome(results: CallResult[], handling: Handling): RunOutcome | Promise<RunOutcome> {
     const failures: HandlerFailure[] = [];
     let abandoned = false;
     for (const result of results) {
@@ -152,8 +123,8 @@ export class HandlerRunner {
     }
     // Some handlers of an ordered group never ran: the whole event goes to the next instance.
     if (abandoned) return 'abandoned';
-    if (failures.length === 0) return this.#handled(counters);
-    return this.#deps.failures.settle(failures, { event, message, queue, retryQueue, counters, span });
+    if (failures.length === 0) return this.#handled(handling.counters);
+    return this.#deps.failures.settle(failures, handling);
   }
 
   #handled(counters: EventCounters): RunOutcome {
@@ -163,14 +134,7 @@ export class HandlerRunner {
   }
 
   /** An event that fails its schema is dead-lettered at once: retrying cannot make it valid. */
-  async #rejectInvalid(
-    event: DecodedEvent,
-    issues: ValidationError['issues'],
-    message: WireMessage,
-    queue: string,
-    counters: EventCounters,
-    span: HandlingSpan | undefined,
-  ): Promise<RunOutcome> {
+  async #rejectInvalid(issues: ValidationError['issues'], { event, message, queue, counters, span }: Handling): Promise<RunOutcome> {
     const error = new ValidationError(event.name, issues, 'receive');
     this.#deps.reporter.report({ kind: 'validation', error, event: event.name, id: event.meta.id });
     span?.recordFailure('validation-failed', error);
