@@ -54,6 +54,30 @@ describe('flow control, counted', () => {
     expect(consumer.stats().duplicates).toBe(0);
   });
 
+  it('close() leaves the deliveries waiting for a slot to the broker, which gives them to another instance', async () => {
+    topology = new TestTopology();
+    const group = topology.group('handover');
+    // 20 delivered at once, 1 handled at a time: 19 wait in memory when close() begins.
+    const first = topology.bus({ service: 'handover', prefetch: 20, queueConcurrency: 1 });
+    const firstRun = slowHandler(300);
+    first.on('job', firstRun.handler, { group });
+    const publisher = topology.bus({ service: 'feeder' });
+    await Promise.all([first.start(), publisher.start()]);
+    await Promise.all(Array.from({ length: 20 }, (_, n) => publisher.publish('job', n)));
+    await waitFor('the first job started', () => firstRun.seen.started.length === 1);
+    await first.close();
+    const second = topology.bus({ service: 'handover' });
+    const secondRun = slowHandler(1);
+    second.on('job', secondRun.handler, { group });
+    await second.start();
+    await waitFor('the rest handled by the second instance', () => firstRun.seen.handled.length + secondRun.seen.handled.length === 20, 10_000);
+    console.log(`[fault] close with 19 waiting: first instance handled ${firstRun.seen.handled.length}, the second ${secondRun.seen.handled.length}`);
+    // The one running when close() began finished there; none of the waiting ones ran there.
+    expect(firstRun.seen.started).toEqual([0]);
+    expect(firstRun.seen.handled).toEqual([0]);
+    expect([...secondRun.seen.handled].sort((a, b) => a - b)).toEqual(Array.from({ length: 19 }, (_, n) => n + 1));
+  });
+
   it('publisher backpressure: 400 events of 64 KiB published at once are all confirmed and arrive in order', async () => {
     topology = new TestTopology();
     const group = topology.group('bulk');

@@ -25,7 +25,9 @@ export interface BusOptions {
    * Messages each consumer may hold unacknowledged (AMQP prefetch, per consumer). Above
    * `queueConcurrency`, the rest wait in memory, in arrival order, for a handler slot: a larger
    * buffer than the handlers in flight keeps the broker from pausing the consumer (measured in
-   * docs/performance.md), at the price of more messages held by one instance of a group.
+   * docs/performance.md), at the price of more messages held by one instance of a group. A queue
+   * whose handlers have a circuit breaker is consumed with no more than `queueConcurrency`, so that
+   * nothing waits to run after its breaker opens.
    * @default 250
    */
   prefetch?: number;

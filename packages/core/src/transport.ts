@@ -92,6 +92,12 @@ export interface Delivery {
   /** The queue it came from. */
   readonly queue: string;
   readonly redelivered: boolean;
+  /**
+   * True once it can no longer be acknowledged: its channel closed, and the broker has put it back
+   * in its queue (for this consumer or another). A delivery still waiting to be handled is then
+   * dropped. Absent: always acknowledgeable (the memory transport).
+   */
+  readonly stale?: boolean;
   /** Acknowledge: the broker forgets the message. */
   ack(): void;
   /** Return the message to its queue for another attempt (after a failed dead-letter, or on shutdown). */

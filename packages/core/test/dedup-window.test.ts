@@ -60,6 +60,15 @@ describe('DedupWindow', () => {
     expect(window.has('slow')).toBe(true);
   });
 
+  it('refuses a copy of an event being handled however many rotations its handler outlives', () => {
+    const window = new DedupWindow(1);
+    window.begin('slow', false);
+    handle(window, ['b', 'c', 'd', 'e', 'f']);
+    expect(window.begin('slow', false)).toBe(false);
+    window.end('slow', true);
+    expect(window.has('slow')).toBe(true);
+  });
+
   it('with size 0 remembers nothing handled, but still refuses a copy of one being handled', () => {
     const window = new DedupWindow(0);
     window.begin('a', false);

@@ -37,6 +37,11 @@ export class AckBatcher {
     this.#channel = channel;
   }
 
+  /** Whether the channel is gone (close() was called): nothing it delivered can be acked any more. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Registers a delivery (its state 'running'), in the order the channel delivered it. */
   track(tracked: TrackedDelivery): void {
     this.#tracked.push(tracked);

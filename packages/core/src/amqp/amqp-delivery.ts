@@ -26,6 +26,10 @@ export class AmqpDelivery implements Delivery, TrackedDelivery {
     acks.track(this);
   }
 
+  get stale(): boolean {
+    return this.#acks.closed;
+  }
+
   ack(): void {
     this.#acks.ack(this);
   }

@@ -1,7 +1,7 @@
 import { toError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
-import { type ConsumeMode, QueueGate } from '../policies/queue-gate.js';
+import { type ConsumeMode, consumePrefetch, QueueGate } from '../policies/queue-gate.js';
 import type { QueueSpec, Transport } from '../transport.js';
 import { DeliveryLimit } from './delivery-limit.js';
 import type { Dispatcher, QueueRole } from './dispatcher.js';
@@ -94,14 +94,15 @@ export class BroadcastConsumer {
     this.#consumer = null;
     this.#wanted = false;
     this.#active = false;
+    this.#limit.close();
     return consumer ? await consumer : null;
   }
 
   #consume(mode: ConsumeMode): Promise<Cancel | null> {
-    const { queue, prefetch, transport, work, reporter } = this.#deps;
-    // A probing breaker lets one event through at a time.
+    const { queue, prefetch, queueConcurrency, transport, work, reporter } = this.#deps;
+    // One event at a time while a breaker probes; no waiting deliveries under a breaker (consumePrefetch).
     return transport
-      .consume(queue, mode === 'probing' ? 1 : prefetch, (delivery) => work.track(this.#limit.run(delivery, BROADCAST)))
+      .consume(queue, consumePrefetch(mode, this.gate, prefetch, queueConcurrency), (delivery) => work.track(this.#limit.run(delivery, BROADCAST)))
       .catch((caught: unknown) => {
         this.#active = false;
         this.#consumer = null;

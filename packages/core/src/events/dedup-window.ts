@@ -49,8 +49,15 @@ export class DedupWindow {
     return (this.#current.get(id) ?? this.#previous.get(id)) === true;
   }
 
+  /**
+   * The current generation becomes the previous one, and the one before is dropped, but for the
+   * ids in it still being handled: those move to the new generation, so a copy arriving during a
+   * long handler is still refused however many ids came meanwhile.
+   */
   #rotate(): void {
+    const dropped = this.#previous;
     this.#previous = this.#current;
     this.#current = new Map();
+    for (const [id, handled] of dropped) if (!handled && !this.#previous.has(id)) this.#current.set(id, false);
   }
 }

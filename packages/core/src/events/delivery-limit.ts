@@ -23,6 +23,7 @@ export class DeliveryLimit {
   readonly #handle: Handle;
   readonly #waiting: Waiting[] = [];
   #running = 0;
+  #closed = false;
 
   constructor(limit: number, handle: Handle) {
     this.#limit = limit;
@@ -35,6 +36,7 @@ export class DeliveryLimit {
    * reach amqplib's consumer callback and close the channel.
    */
   run(delivery: Delivery, role: QueueRole): Promise<void> | undefined {
+    if (this.#closed) return undefined;
     if (this.#running >= this.#limit || this.#waiting.length > 0) {
       return new Promise((resolve, reject) => this.#waiting.push({ delivery, role, resolve, reject }));
     }
@@ -63,11 +65,26 @@ export class DeliveryLimit {
     throw error;
   };
 
+  /**
+   * The consumer is closing: every waiting delivery, and any that still arrives before its cancel
+   * takes effect, is left unhandled and unacknowledged, for the broker to give out again when the
+   * channel closes. Their promises resolve, so close() waits only for the handlers already running.
+   */
+  close(): void {
+    this.#closed = true;
+    for (const waiting of this.#waiting.splice(0)) waiting.resolve();
+  }
+
   /** Starts waiting deliveries while there is room; one handled synchronously frees its slot at once. */
   #next(): void {
     while (this.#running < this.#limit) {
       const waiting = this.#waiting.shift();
       if (waiting === undefined) return;
+      // Its channel closed while it waited: the broker has requeued it, so it is not handled here.
+      if (waiting.delivery.stale === true) {
+        waiting.resolve();
+        continue;
+      }
       const handling = this.#start(waiting.delivery, waiting.role);
       if (handling === undefined) waiting.resolve();
       else handling.then(waiting.resolve, waiting.reject);

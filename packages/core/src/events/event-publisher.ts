@@ -99,19 +99,16 @@ export class EventPublisher {
    * hops per event on top of it. A check that throws rejects instead, as from an async function.
    */
   publish(name: string, payload: unknown, options: PublishOptions | AckPublishOptions): Promise<DeliveryReport | undefined> {
-    let checked: CheckedOptions;
-    let encoded: EncodedPayload;
     try {
-      checked = this.#checkOptions(name, options);
+      const checked = this.#checkOptions(name, options);
       // Waited for only with an async schema: otherwise the event reaches the transport in this
       // tick, so publishes keep their call order and the outbox counts them at once.
       const checking = this.#encodeChecked(name, payload);
       if (checking instanceof Promise) return checking.then(({ body, codec }) => this.#send(name, body, codec, options, checked, payload));
-      encoded = checking;
+      return this.#send(name, checking.body, checking.codec, options, checked, payload);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#send(name, encoded.body, encoded.codec, options, checked, payload);
   }
 
   /** What `publish` checks and encodes, without sending: for a publisher that sends later (an outbox). */
@@ -273,7 +270,9 @@ export class EventPublisher {
     const queue = `${deps.source.service}:${deps.source.instanceId}:local`;
     const running = deps.runner.run(handlers, event, message, queue, counters, undefined, deps.broadcastQueue);
     if (running instanceof Promise) deps.work.track(running.then((outcome) => done?.(outcome === 'handled')));
-    else done?.(running === 'handled');
+    // Recorded after this turn, as for handlers that return a promise: a failure to record it is
+    // the work tracker's to report, and never stops the event from being sent.
+    else if (done) deps.work.track(Promise.resolve(running).then((outcome) => done(outcome === 'handled')));
   }
 }
 

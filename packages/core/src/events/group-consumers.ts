@@ -1,7 +1,7 @@
 import { ConfigError, toError } from '../errors.js';
 import type { FailureReporter } from '../failure-reporter.js';
 import type { WorkTracker } from '../lifecycle/work-tracker.js';
-import { type ConsumeMode, QueueGate } from '../policies/queue-gate.js';
+import { type ConsumeMode, consumePrefetch, QueueGate } from '../policies/queue-gate.js';
 import type { Transport } from '../transport.js';
 import { DeliveryLimit } from './delivery-limit.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -133,6 +133,7 @@ export class GroupConsumers {
       state.wanted = false;
       const consumer = state.consumer;
       state.consumer = null;
+      state.limit.close();
       if (state.ordered) {
         state.role.released = true;
         for (const entry of this.#deps.registry.groupEntries(group)) entry.policy.serializer?.release();
@@ -162,11 +163,11 @@ export class GroupConsumers {
   }
 
   #consume(group: string, state: GroupState, mode: ConsumeMode): Promise<Cancel | null> {
-    const { transport, prefetch, deliveryLimit, work } = this.#deps;
+    const { transport, prefetch, queueConcurrency, deliveryLimit, work } = this.#deps;
     const spec = { kind: 'group', name: groupQueueName(group, this.#deps.namespace), deliveryLimit, singleActiveConsumer: state.ordered } as const;
-    // A probing breaker lets one event through at a time.
+    // One event at a time while a breaker probes; no waiting deliveries under a breaker (consumePrefetch).
     return transport
-      .consume(spec, mode === 'probing' ? 1 : prefetch, (delivery) => work.track(state.limit.run(delivery, state.role)))
+      .consume(spec, consumePrefetch(mode, state.gate, prefetch, queueConcurrency), (delivery) => work.track(state.limit.run(delivery, state.role)))
       .catch((caught: unknown) => {
         state.consumer = null;
         state.wanted = false;

@@ -23,6 +23,11 @@ export class QueueGate {
     return this.#mode;
   }
 
+  /** Whether any handler of the queue has a circuit breaker. */
+  get guarded(): boolean {
+    return this.#breakers.size > 0;
+  }
+
   add(breaker: CircuitBreaker): void {
     this.#breakers.add(breaker);
   }
@@ -43,4 +48,15 @@ export class QueueGate {
     this.#mode = mode;
     this.#apply(mode);
   }
+}
+
+/**
+ * The prefetch a queue is consumed with: 1 while a breaker probes; with a breaker on any of its
+ * handlers, no more than the deliveries it may handle at once (`queueConcurrency`), so that none
+ * is left waiting to run after the breaker opens (a pause stops new deliveries, not those already
+ * here); else the bus's prefetch.
+ */
+export function consumePrefetch(mode: ConsumeMode, gate: QueueGate, prefetch: number, queueConcurrency: number): number {
+  if (mode === 'probing') return 1;
+  return gate.guarded ? Math.min(prefetch, queueConcurrency) : prefetch;
 }
