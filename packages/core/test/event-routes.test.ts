@@ -1,28 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { EventBindings } from '../src/amqp/event-bindings.js';
-import { createBus, memory, memoryBroker, type QueueRef, type Transport, type TransportFactory } from '../src/index.js';
+import { createBus, memory, memoryBroker, type QueueRef, type TransportFactory } from '../src/index.js';
+import { overriddenTransport } from './memory-buses.js';
 
 /** The memory transport, claiming topic routing, with every route() call recorded. */
 function recordingTopic(calls: { queue: string; keys: readonly string[] }[]): TransportFactory {
-  const factory = memory(memoryBroker());
-  return {
-    kind: factory.kind,
-    create(context) {
-      const inner: Transport = factory.create(context);
-      return {
-        routing: 'topic',
-        route: async (queue: QueueRef, keys: readonly string[]) => void calls.push({ queue: queue.name, keys: [...keys] }),
-        start: (hooks) => inner.start(hooks),
-        publish: (request) => inner.publish(request),
-        send: (message, target) => inner.send(message, target),
-        consume: (queue, prefetch, onDelivery) => inner.consume(queue, prefetch, onDelivery),
-        bind: (queue, key) => inner.bind(queue, key),
-        pending: () => inner.pending(),
-        flush: (signal) => inner.flush(signal),
-        close: () => inner.close(),
-      };
-    },
-  };
+  return overriddenTransport(memory(memoryBroker()), () => ({
+    routing: 'topic',
+    route: async (queue: QueueRef, keys: readonly string[]) => void calls.push({ queue: queue.name, keys: [...keys] }),
+  }));
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

@@ -1,5 +1,15 @@
 import { afterEach } from 'vitest';
-import { type Bus, type BusOptions, createBus, memory, type MemoryBroker, type RequestMap, type RequestShape } from '../src/index.js';
+import {
+  type Bus,
+  type BusOptions,
+  createBus,
+  memory,
+  type MemoryBroker,
+  type RequestMap,
+  type RequestShape,
+  type Transport,
+  type TransportFactory,
+} from '../src/index.js';
 
 /**
  * A maker of buses on a memory broker (service `svc` unless the options say otherwise), each
@@ -27,4 +37,28 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
+}
+
+/**
+ * A transport factory whose transports forward every call to those of `factory`, except what
+ * `override` gives (it gets the transport it wraps): for tests that change one behaviour.
+ */
+export function overriddenTransport(factory: TransportFactory, override: (inner: Transport) => Partial<Transport>): TransportFactory {
+  return {
+    kind: factory.kind,
+    create(context) {
+      const inner: Transport = factory.create(context);
+      return {
+        start: (hooks) => inner.start(hooks),
+        publish: (request) => inner.publish(request),
+        send: (message, target) => inner.send(message, target),
+        consume: (queue, prefetch, onDelivery) => inner.consume(queue, prefetch, onDelivery),
+        bind: (queue, key) => inner.bind(queue, key),
+        pending: () => inner.pending(),
+        flush: (signal) => inner.flush(signal),
+        close: () => inner.close(),
+        ...override(inner),
+      };
+    },
+  };
 }

@@ -2,10 +2,10 @@ import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { BasicTracerProvider, InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, createBus, type EventMeta, memory, memoryBroker, type MemoryBroker, PublishTimeoutError, type PublishTarget, RemoteError, RequestTimeoutError, type Transport, type TransportFactory } from '../src/index.js';
+import { ConfigError, createBus, type EventMeta, memory, memoryBroker, type MemoryBroker, PublishTimeoutError, type PublishTarget, RemoteError, RequestTimeoutError, type TransportFactory } from '../src/index.js';
 import { formatTraceparent, parseTraceparent } from '../src/tracing/trace-context.js';
 import { installInMemoryTracing } from './in-memory-tracing.js';
-import { memoryBuses, sleep, until } from './memory-buses.js';
+import { memoryBuses, overriddenTransport, sleep, until } from './memory-buses.js';
 
 type Events = { 'order.created': { id: string }; 'order.billed': { id: string } };
 type Requests = { 'price.quote': { request: { sku: string }; response: { cents: number } } };
@@ -42,25 +42,12 @@ async function pair(broker: MemoryBroker) {
 
 /** A transport whose broker never confirms a publish to `refused` (events or dead letters), for the failure paths. */
 function refusingPublishes(factory: TransportFactory, refused: PublishTarget = 'events'): TransportFactory {
-  return {
-    kind: factory.kind,
-    create(context) {
-      const inner: Transport = factory.create(context);
-      return {
-        start: (hooks) => inner.start(hooks),
-        publish: async (request) => {
-          if (request.target !== refused) return inner.publish(request);
-          throw new PublishTimeoutError(request.message.routingKey, 5);
-        },
-        send: (message, target) => inner.send(message, target),
-        consume: (queue, prefetch, onDelivery) => inner.consume(queue, prefetch, onDelivery),
-        bind: (queue, key) => inner.bind(queue, key),
-        pending: () => inner.pending(),
-        flush: (signal) => inner.flush(signal),
-        close: () => inner.close(),
-      };
+  return overriddenTransport(factory, (inner) => ({
+    publish: async (request) => {
+      if (request.target !== refused) return inner.publish(request);
+      throw new PublishTimeoutError(request.message.routingKey, 5);
     },
-  };
+  }));
 }
 
 describe('tracing of events', () => {
