@@ -49,24 +49,34 @@ const cpuMicros = ({ user, system }) => user + system;
 
 /**
  * One run. `config` goes to both children (publisher.mjs and consumer.mjs: mode, payload, rate,
- * factors, prefetch, batchedAcks). Returns events/s, CPU µs per event — total, publisher, consumer
- * (average of the C), broker — and every publish → handler latency. CPU counts from `ready` to
- * `done`, so neither start-up nor shut-down is in it.
+ * factors, prefetch, batchedAcks; `publisherMode` or `consumerMode` overrides `mode` for one
+ * side). Returns events/s, CPU µs per event — total, publisher, consumer (average of the C),
+ * broker — and every publish → handler latency. CPU counts from `ready` to `done`, so neither
+ * start-up nor shut-down is in it; with `warmup`, that many events go first, at the same rate,
+ * and everything is counted from when all processes have handled them (steady state: V8 has
+ * compiled the hot paths of both sides).
  */
-export async function broadcastRun({ url, consumers, count, ...config }) {
+export async function broadcastRun({ url, consumers, count, warmup = 0, ...config }) {
   const exchange = `bench.${randomUUID().slice(0, 8)}`;
   const connection = await amqplib.connect(url);
   const channel = await connection.createChannel();
   await channel.assertExchange(exchange, 'fanout', { durable: true });
-  const settings = { ...config, url, exchange, expected: count, count };
-  const consumerProcs = Array.from({ length: consumers }, () => benchChild('consumer.mjs', settings));
-  const ready = await Promise.all(consumerProcs.map((c) => c.next('ready')));
-  const publisher = benchChild('publisher.mjs', settings);
-  const publisherReady = await publisher.next('ready');
+  const { publisherMode = config.mode, consumerMode = config.mode } = config;
+  const settings = { ...config, url, exchange, expected: warmup + count, count, warmup };
+  const consumerProcs = Array.from({ length: consumers }, () => benchChild('consumer.mjs', { ...settings, mode: consumerMode }));
+  let ready = await Promise.all(consumerProcs.map((c) => c.next('ready')));
+  const publisher = benchChild('publisher.mjs', { ...settings, mode: publisherMode });
+  let publisherReady = await publisher.next('ready');
   const broker = brokerPid(url);
   if (!broker) warnNoBroker(url);
-  const brokerBefore = processCpuMs(broker);
+  let brokerBefore = processCpuMs(broker);
   publisher.proc.send({ type: 'go' });
+  if (warmup > 0) {
+    // Measured from here: every process has handled the warm-up events.
+    [publisherReady, ...ready] = await Promise.all([publisher.next('warm'), ...consumerProcs.map((c) => c.next('warm'))]);
+    brokerBefore = processCpuMs(broker);
+    publisher.proc.send({ type: 'go' });
+  }
   const [published, ...done] = await Promise.all([publisher.next('done'), ...consumerProcs.map((c) => c.next('done'))]);
   const brokerMs = processCpuMs(broker) - brokerBefore;
   const last = Math.max(...done.map((d) => d.last));

@@ -1,10 +1,11 @@
 // One consumer process: raw amqplib (prefetch 500, an ack per message, JSON; `prefetch` and
 // `batchedAcks` change that for the wire A/B) or a remit bus with default options (`remitPrefetch`
 // changes its prefetch; `core` loads another build of @remit/core, a path to its dist/index.js, to
-// compare two builds in one run). Reports when the expected number of events has arrived.
+// compare two builds in one run). Reports `warm` after the first `warmup` events, and `done` when
+// the expected number of events has arrived.
 import amqplib from 'amqplib';
 
-const { mode, url, exchange, expected, sampleEvery, prefetch = 500, batchedAcks = false, remitPrefetch, core } = JSON.parse(process.env.BENCH ?? '{}');
+const { mode, url, exchange, expected, sampleEvery, prefetch = 500, batchedAcks = false, remitPrefetch, core, warmup = 0 } = JSON.parse(process.env.BENCH ?? '{}');
 /** RSS, and the heap still used after a full GC (the bench starts us with --expose-gc): a leak shows in the second. */
 const memorySample = () => {
   const { rss } = process.memoryUsage();
@@ -15,8 +16,13 @@ let received = 0;
 let first = 0;
 let latencies = [];
 const onEvent = (sentAt) => {
-  if (received === 0) first = performance.timeOrigin + performance.now();
+  // The first `warmup` events only warm up (see publisher.mjs): neither timed nor sampled.
+  if (received === warmup) first = performance.timeOrigin + performance.now();
   received++;
+  if (received <= warmup) {
+    if (received === warmup) process.send({ type: 'warm', cpu: process.cpuUsage() });
+    return;
+  }
   // Memory bench: RSS every `sampleEvery` events; latencies are not kept then.
   if (sampleEvery) {
     if (received % sampleEvery === 0) process.send({ type: 'rss', n: received, ...memorySample() });

@@ -8,7 +8,7 @@ import amqplib from 'amqplib';
 import { payloads } from './payloads.mjs';
 import { factoredMessage, WIRE_V2 } from './wire-factors.mjs';
 
-const { mode, url, exchange, count, payload, rate, sampleEvery, factors = [], core, noHeader = false } = JSON.parse(process.env.BENCH ?? '{}');
+const { mode, url, exchange, count, payload, rate, sampleEvery, factors = [], core, noHeader = false, warmup = 0 } = JSON.parse(process.env.BENCH ?? '{}');
 const make = payloads[payload];
 const IN_FLIGHT = 1000;
 /** RSS, and the heap still used after a full GC (the bench starts us with --expose-gc): a leak shows in the second. */
@@ -19,14 +19,31 @@ const memorySample = () => {
 };
 const now = () => performance.timeOrigin + performance.now();
 
-async function paced(send) {
+async function paced(from, to, send) {
   const started = now();
-  for (let seq = 0; seq < count; seq++) {
-    const due = started + (seq * 1000) / rate;
+  for (let seq = from; seq < to; seq++) {
+    const due = started + ((seq - from) * 1000) / rate;
     const wait = due - now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     await send(seq);
   }
+}
+
+/**
+ * Runs `publishRange(from, to)` over the warm-up events, then over the measured ones. With
+ * `warmup`, the first events warm both sides up (V8 compiles what runs often, which takes seconds
+ * at a low rate): they are confirmed, `warm` is reported, and the measured ones start on the
+ * next `go`. Returns when the measured events started.
+ */
+async function phases(publishRange) {
+  if (warmup > 0) {
+    await publishRange(0, warmup);
+    process.send({ type: 'warm', cpu: process.cpuUsage() });
+    await new Promise((resolve) => process.once('message', resolve));
+  }
+  const started = now();
+  await publishRange(warmup, warmup + count);
+  return started;
 }
 
 let first = 0;
@@ -44,18 +61,19 @@ if (mode !== 'remit') {
   };
   process.send({ type: 'ready', cpu: process.cpuUsage() });
   await new Promise((resolve) => process.once('message', resolve));
-  first = now();
-  if (rate) {
-    await paced(async (seq) => {
-      if (!publishOne(seq)) await new Promise((resolve) => channel.once('drain', resolve));
-    });
-  } else {
-    for (let seq = 0; seq < count; seq++) {
-      if (!publishOne(seq)) await new Promise((resolve) => channel.once('drain', resolve));
-      if ((seq + 1) % IN_FLIGHT === 0) await channel.waitForConfirms();
+  first = await phases(async (from, to) => {
+    if (rate) {
+      await paced(from, to, async (seq) => {
+        if (!publishOne(seq)) await new Promise((resolve) => channel.once('drain', resolve));
+      });
+    } else {
+      for (let seq = from; seq < to; seq++) {
+        if (!publishOne(seq)) await new Promise((resolve) => channel.once('drain', resolve));
+        if ((seq + 1 - from) % IN_FLIGHT === 0) await channel.waitForConfirms();
+      }
     }
-  }
-  await channel.waitForConfirms();
+    await channel.waitForConfirms();
+  });
   await connection.close();
 } else {
   // `core`: another build of @remit/core (its dist/index.js), to compare two builds in one run.
@@ -64,25 +82,26 @@ if (mode !== 'remit') {
   await bus.start();
   process.send({ type: 'ready', cpu: process.cpuUsage() });
   await new Promise((resolve) => process.once('message', resolve));
-  first = now();
   const publishOne = (seq) => {
     const body = make(seq);
     body.sentAt = now();
     return bus.publish('bench', body);
   };
-  if (rate) {
-    const pending = [];
-    await paced(async (seq) => void pending.push(publishOne(seq)));
-    await Promise.all(pending);
-  } else {
-    for (let start = 0; start < count; start += IN_FLIGHT) {
+  first = await phases(async (from, to) => {
+    if (rate) {
+      const pending = [];
+      await paced(from, to, async (seq) => void pending.push(publishOne(seq)));
+      await Promise.all(pending);
+      return;
+    }
+    for (let start = from; start < to; start += IN_FLIGHT) {
       const batch = [];
-      for (let seq = start; seq < Math.min(count, start + IN_FLIGHT); seq++) batch.push(publishOne(seq));
+      for (let seq = start; seq < Math.min(to, start + IN_FLIGHT); seq++) batch.push(publishOne(seq));
       await Promise.all(batch);
       // Memory bench: RSS every `sampleEvery` events.
       if (sampleEvery && (start + IN_FLIGHT) % sampleEvery < IN_FLIGHT) process.send({ type: 'rss', n: start + IN_FLIGHT, ...memorySample() });
     }
-  }
+  });
   await bus.close();
 }
 process.send({ type: 'done', first, cpu: process.cpuUsage() });

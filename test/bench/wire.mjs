@@ -5,6 +5,7 @@
 // ratio to raw, and CPU µs per event of the publisher, a consumer and the broker.
 //
 // Options: --quick; --consumers N (default 3); --rounds N and --events N (default 3 and 30,000);
+// --warmup N: N events before each measured run, so that both sides are measured warm;
 // --rows raw,envelope,remit,… (only these rows, by key; `--rows list` prints the keys);
 // --baseline PATH: one more row, remit from another build of @remit/core (PATH is its
 // dist/index.js, e.g. a copy of packages/core/dist from an earlier commit), to compare two builds
@@ -23,6 +24,9 @@ function variants(baseline) {
   list.push({ key: 'envelope-v1', label: `envelope, version 1: all ${ENVELOPE.length} publisher factors`, config: { mode: 'wire', factors: ENVELOPE } });
   list.push({ key: 'envelope', label: 'envelope, wire format 2: v7 id, plain body, remit-instance only', config: { mode: 'envelope' } });
   list.push({ key: 'envelope-no-header', label: 'envelope, wire format 2 without remit-instance (no header table)', config: { mode: 'envelope', noHeader: true } });
+  list.push({ key: 'envelope-remit-acks', label: "envelope, consumed with remit's settings (prefetch 250, batched acks)", config: { mode: 'envelope', prefetch: 250, batchedAcks: true } });
+  list.push({ key: 'remit-publisher', label: "remit publisher → raw consumer with remit's settings", config: { mode: 'remit', consumerMode: 'raw', prefetch: 250, batchedAcks: true } });
+  list.push({ key: 'remit-consumer', label: 'envelope (raw publisher) → remit consumer', config: { mode: 'envelope', consumerMode: 'remit' } });
   list.push({ key: 'remit', label: 'remit (default options)', config: { mode: 'remit' } });
   list.push({ key: 'remit-prefetch-100', label: 'remit, prefetch 100 (the default until 2026-12-05)', config: { mode: 'remit', remitPrefetch: 100 } });
   list.push({ key: 'remit-prefetch-500', label: 'remit, prefetch 500', config: { mode: 'remit', remitPrefetch: 500 } });
@@ -30,11 +34,12 @@ function variants(baseline) {
   return list;
 }
 
-export async function wireBench({ quick, url, consumers = 3, rounds = quick ? 2 : 3, count = quick ? 10_000 : 30_000, rows, baseline }) {
+export async function wireBench({ quick, url, consumers = 3, rounds = quick ? 2 : 3, count = quick ? 10_000 : 30_000, warmup = 0, rows, baseline }) {
   const all = variants(baseline);
   const list = rows ? rows.map((key) => all.find((variant) => variant.key === key) ?? fail(`no row "${key}"; rows: ${all.map((v) => v.key).join(', ')}`)) : all;
   if (list[0]?.key !== 'raw') list.unshift(all[0]);
-  console.log(`wire A/B — ${rounds} rotating rounds of ${fmt(count)} plain events per variant, ${consumers} consumer processes, medians`);
+  const warm = warmup > 0 ? `, each after ${fmt(warmup)} warm-up events` : '';
+  console.log(`wire A/B — ${rounds} rotating rounds of ${fmt(count)} plain events per variant${warm}, ${consumers} consumer processes, medians`);
   console.log('raw amqplib: confirm channel, 1000 in flight between waitForConfirms, transient, content type, prefetch 500, an ack per message. Each row adds one thing remit does.\n');
   const results = list.map(() => []);
   // Each round starts one row further on (by a step coprime with the row count, so that every
@@ -43,7 +48,7 @@ export async function wireBench({ quick, url, consumers = 3, rounds = quick ? 2 
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < list.length; i++) {
       const index = (i + round * step) % list.length;
-      results[index].push(await broadcastRun({ url, consumers, count, payload: 'plain', ...list[index].config }));
+      results[index].push(await broadcastRun({ url, consumers, count, warmup, payload: 'plain', ...list[index].config }));
     }
   }
   const med = (index, key) => median(results[index].map((r) => r[key]));
@@ -69,6 +74,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       consumers: { type: 'string', default: '3' },
       rounds: { type: 'string' },
       events: { type: 'string' },
+      warmup: { type: 'string' },
       rows: { type: 'string' },
       baseline: { type: 'string' },
     },
@@ -83,6 +89,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     consumers: Number(values.consumers),
     ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
     ...(values.events ? { count: Number(values.events) } : {}),
+    ...(values.warmup ? { warmup: Number(values.warmup) } : {}),
     ...(values.rows ? { rows: values.rows.split(',') } : {}),
     ...(values.baseline ? { baseline: values.baseline } : {}),
   });

@@ -14,7 +14,7 @@ export interface BusOptions {
   /**
    * Stable id of this instance (e.g. the pod name). With it, the instance's broadcast queue outlives
    * a short restart (`instanceQueueExpiresMs`), so events published meanwhile are not missed.
-   * @default a random UUID, and an exclusive queue that disappears with the connection
+   * @default 13 random characters ([0-9a-z]), and an exclusive queue that disappears with the connection
    */
   instanceId?: string;
   /** `amqp({ url })` for RabbitMQ, `memory()` for one process. Required. */

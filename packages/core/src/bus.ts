@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Bus, PayloadMap } from './bus-api.js';
 import { type BusOptions, type NormalizedBusOptions, normalizeBusOptions } from './bus-options.js';
 import { integer } from './config-checks.js';
@@ -35,6 +34,7 @@ import type {
 import type { BusHealth, BusStats, StatusChange } from './bus-state.js';
 import type { RegisterableClass } from './wire/codecs.js';
 import { type BusParts, wireBus } from './wire-bus.js';
+import { randomInstanceId } from './wire/instance-id.js';
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
@@ -241,5 +241,5 @@ export function createBus<S extends EventSchemas, R extends RequestShape<R> = Re
 ): Bus<InferEvents<S>, R, InferEventInputs<S>>;
 export function createBus<E extends object = EventMap, R extends RequestShape<R> = RequestMap>(options: BusOptions): Bus<E, R>;
 export function createBus(options: BusOptions): Bus<EventMap, RequestMap> {
-  return new RemitBus<EventMap, RequestMap, EventMap>(normalizeBusOptions(options, randomUUID));
+  return new RemitBus<EventMap, RequestMap, EventMap>(normalizeBusOptions(options, randomInstanceId));
 }
