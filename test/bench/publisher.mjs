@@ -3,7 +3,8 @@
 // With `rate`, publishes at that many events per second instead of as fast as possible.
 // Raw amqplib sends its own message (`raw`), remit's wire message (`envelope`: raw → envelope is
 // what the wire format costs, envelope → remit what remit's code costs) or its own message with
-// the publisher factors in `factors` (`wire`, the factorial A/B of wire-factors.mjs).
+// the publisher factors in `factors` (`wire`, the factorial A/B of wire-factors.mjs). With
+// `warmup`, that many events go first and are not measured (phases() below).
 import amqplib from 'amqplib';
 import { payloads } from './payloads.mjs';
 import { factoredMessage, WIRE_V2 } from './wire-factors.mjs';

@@ -1,9 +1,10 @@
 // The factors of the wire A/B (`pnpm bench --wire`): each is one thing remit does differently from
 // raw amqplib, applied alone to raw amqplib's message or consumer. A publisher factor changes the
 // message raw amqplib sends; a consumer factor changes how raw amqplib consumes.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
-const instance = randomUUID();
+/** An instance id of the length remit draws for an instance without `instanceId` (wire/instance-id.ts). */
+const instance = randomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0');
 
 /** Plain JSON; BigInt as a string, Map and Set as they fall (the rich payload loses its types). */
 const json = (value) => Buffer.from(JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)));
