@@ -96,6 +96,3 @@ export async function broadcastRun({ url, consumers, count, warmup = 0, ...confi
   };
 }
 
-export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-export const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
-export const fmt = (n) => Math.round(n).toLocaleString('en-US');

@@ -11,10 +11,8 @@ import amqplib from 'amqplib';
 import pg from 'pg';
 import { benchChild } from './child.mjs';
 import { plainPayload } from './payloads.mjs';
+import { fmt, median, percentile as pct, spread } from './stats.mjs';
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const pct = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const now = () => performance.timeOrigin + performance.now();
 
 /** A schema and an exchange of this run's own, dropped and deleted at the end. */
@@ -167,7 +165,7 @@ export async function outboxBench({ quick, url = process.env.AMQP_URL ?? 'amqp:/
     for (let r = 0; r < rounds; r++) {
       for (const mode of r % 2 === 0 ? ['direct', 'outbox'] : ['outbox', 'direct']) rates[mode].push(await round({ mode, url, pgUrl, count, ...shape }));
     }
-    const span = (mode) => `${fmt(median(rates[mode]))} (${fmt(Math.min(...rates[mode]))}–${fmt(Math.max(...rates[mode]))})`;
+    const span = (mode) => spread(rates[mode]);
     const ratio = median(rates.outbox) / median(rates.direct);
     console.log(`| ${shape.label} | ${span('direct')} | ${span('outbox')} | ${ratio.toFixed(2)} |`);
     results.push({ ...shape, direct: median(rates.direct), outbox: median(rates.outbox), ratio });
@@ -177,7 +175,7 @@ export async function outboxBench({ quick, url = process.env.AMQP_URL ?? 'amqp:/
   for (let r = 0; r < rounds; r++) {
     for (const mode of r % 2 === 0 ? ['direct', 'drain'] : ['drain', 'direct']) drains[mode].push(await round({ mode, url, pgUrl, count }));
   }
-  const drainSpan = (mode) => `${fmt(median(drains[mode]))} (${fmt(Math.min(...drains[mode]))}–${fmt(Math.max(...drains[mode]))})`;
+  const drainSpan = (mode) => spread(drains[mode]);
   const drainRatio = median(drains.drain) / median(drains.direct);
   console.log(`| relay alone, draining ${fmt(count)} committed rows | ${drainSpan('direct')} | ${drainSpan('drain')} | ${drainRatio.toFixed(2)} |`);
   results.push({ label: 'relay drain', direct: median(drains.direct), outbox: median(drains.drain), ratio: drainRatio });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
 import { benchChild } from './child.mjs';
+import { fmt, median, spread } from './stats.mjs';
 
 const IN_FLIGHT = 100;
 
@@ -38,8 +39,6 @@ async function runOnce(url, mode, count) {
   return result;
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 export async function requestReplyBench(quick, url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672') {
   const rounds = quick ? 2 : 5;
@@ -58,7 +57,7 @@ export async function requestReplyBench(quick, url = process.env.AMQP_URL ?? 'am
     }
   }
   const rates = (mode) => results[mode].map((result) => result.rate);
-  const span = (mode) => `${fmt(median(rates(mode)))} (${fmt(Math.min(...rates(mode)))}–${fmt(Math.max(...rates(mode)))})`;
+  const span = (mode) => spread(rates(mode));
   const cpu = (mode) => median(results[mode].map((result) => result.cpuMicros)).toFixed(1);
   const ratio = (mode) => median(rates(mode)) / median(rates('raw'));
   console.log(`| 1 responder | ${span('raw')} | ${span('remit')} | ${ratio('remit').toFixed(2)} | ${cpu('raw')} | ${cpu('remit')} |`);

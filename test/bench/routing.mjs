@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
 import { brokerPid, processCpuMs } from './broadcast.mjs';
+import { median } from './stats.mjs';
 import { benchChild } from './child.mjs';
 
 const KINDS = Array.from({ length: 8 }, (_, index) => `bench.kind${index}`);
@@ -54,7 +55,6 @@ async function runOnce({ url, routing, instances, rate, seconds }) {
 }
 
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 
 export async function routingBench(quick, url) {

@@ -2,12 +2,13 @@
 // the broker at AMQP_URL. Prints medians with min–max and the remit/raw ratio. Not a test: the
 // machine is shared, so only ratios from one run mean much.
 import { parseArgs } from 'node:util';
-import { broadcastRun, fmt, median, percentile } from './broadcast.mjs';
+import { broadcastRun } from './broadcast.mjs';
 import { codecBench } from './codec.mjs';
 import { memoryBench } from './memory.mjs';
 import { requestReplyBench } from './request-reply.mjs';
 import { outboxBench } from './outbox.mjs';
 import { routingBench } from './routing.mjs';
+import { fmt, median, percentile, spread } from './stats.mjs';
 import { wireBench } from './wire.mjs';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, routing: { type: 'boolean', default: false }, wire: { type: 'boolean', default: false } } });
@@ -45,7 +46,7 @@ for (const consumers of [1, 3]) {
     }
     const rates = (mode) => results[mode].map((r) => r.rate);
     const cpu = (mode) => median(results[mode].map((r) => r.cpuPerEvent)).toFixed(1);
-    const span = (mode) => `${fmt(median(rates(mode)))} (${fmt(Math.min(...rates(mode)))}–${fmt(Math.max(...rates(mode)))})`;
+    const span = (mode) => spread(rates(mode));
     const ratio = (a, b) => (median(rates(a)) / median(rates(b))).toFixed(2);
     const each = (mode, key) => median(results[mode].map((r) => r[key])).toFixed(1);
     if (payload === 'plain') for (const mode of MODES) perProcess.push(`| ${consumers} | ${mode} | ${each(mode, 'publisherCpu')} | ${each(mode, 'consumerCpu')} | ${each(mode, 'brokerCpu')} |`);
@@ -72,7 +73,7 @@ for (const consumers of [1, 3]) {
     for (const mode of round % 2 ? ['remit', 'raw'] : ['raw', 'remit']) results[mode].push(await runOnce({ mode, consumers, payload: 'plain', count: COUNT, warmup: WARMUP }));
   }
   const rates = (mode) => results[mode].map((r) => r.rate);
-  const span = (mode) => `${fmt(median(rates(mode)))} (${fmt(Math.min(...rates(mode)))}–${fmt(Math.max(...rates(mode)))})`;
+  const span = (mode) => spread(rates(mode));
   const each = (mode) => ['publisherCpu', 'consumerCpu', 'brokerCpu'].map((key) => median(results[mode].map((r) => r[key])).toFixed(1)).join(' · ');
   console.log(`| ${consumers} | ${span('raw')} | ${span('remit')} | ${(median(rates('remit')) / median(rates('raw'))).toFixed(2)} | ${each('raw')} | ${each('remit')} |`);
 }

@@ -3,7 +3,10 @@
 // message raw amqplib sends; a consumer factor changes how raw amqplib consumes.
 import { randomBytes, randomUUID } from 'node:crypto';
 
-/** An instance id of the length remit draws for an instance without `instanceId` (wire/instance-id.ts). */
+/**
+ * An instance id as remit draws one for a bus without `instanceId` (wire/instance-id.ts), drawn
+ * here rather than imported so that raw amqplib's processes never load @remit/core.
+ */
 const instance = randomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0');
 
 /** Plain JSON; BigInt as a string, Map and Set as they fall (the rich payload loses its types). */

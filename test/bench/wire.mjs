@@ -11,7 +11,8 @@
 // dist/index.js, e.g. a copy of packages/core/dist from an earlier commit), to compare two builds
 // in the same rounds.
 import { parseArgs } from 'node:util';
-import { broadcastRun, fmt, median } from './broadcast.mjs';
+import { broadcastRun } from './broadcast.mjs';
+import { fmt, median, spread } from './stats.mjs';
 import { ALL_HEADERS, CONSUMER_FACTORS, ENVELOPE } from './wire-factors.mjs';
 
 /** The variants: a key (for --rows), a label and the children's settings. */
@@ -55,9 +56,8 @@ export async function wireBench({ quick, url, consumers = 3, rounds = quick ? 2 
   console.log('| variant | ev/s (min–max) | / raw | CPU µs/ev publisher | consumer (each) | broker | broker / raw |');
   console.log('|---|---|---|---|---|---|---|');
   list.forEach(({ label }, index) => {
-    const rates = results[index].map((r) => r.rate);
     console.log(
-      `| ${label} | ${fmt(med(index, 'rate'))} (${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}) | ${(med(index, 'rate') / med(0, 'rate')).toFixed(2)} | ` +
+      `| ${label} | ${spread(results[index].map((r) => r.rate))} | ${(med(index, 'rate') / med(0, 'rate')).toFixed(2)} | ` +
         `${med(index, 'publisherCpu').toFixed(1)} | ${med(index, 'consumerCpu').toFixed(1)} | ${med(index, 'brokerCpu').toFixed(1)} | ${(med(index, 'brokerCpu') / med(0, 'brokerCpu')).toFixed(2)} |`,
     );
   });
